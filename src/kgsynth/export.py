@@ -1,0 +1,134 @@
+"""Write a world and its closure as RDF, JSONL and a manifest: deterministic bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from rdflib.namespace import OWL, RDF, RDFS
+
+from . import __version__
+from .oracle import Oracle
+from .settings import KGS
+from .statement import ISA, Form, Statement
+from .world import WORLD_NAMESPACE, World
+
+PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+CATEGORICAL_PREDICATES = {
+    Form.ALL: str(RDFS.subClassOf),
+    Form.NO: str(OWL.disjointWith),
+    Form.SOME: str(KGS.someAre),
+    Form.SOME_NOT: str(KGS.someAreNot),
+}
+
+
+class TurtleWriter:
+    """One triple per line, sorted, with prefixes: stable bytes, valid Turtle."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.prefixes = {"rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "kgs": str(KGS), "w": WORLD_NAMESPACE}
+        for iri in sorted(set(world.schema.iris.values())):
+            namespace = iri[: len(iri) - len(iri.split("#")[-1])] if "#" in iri else iri.rsplit("/", 1)[0] + "/"
+            if namespace not in self.prefixes.values():
+                self.prefixes[f"o{len(self.prefixes) - 4}"] = namespace
+
+    def name(self, iri: str) -> str:
+        for prefix, namespace in self.prefixes.items():
+            if iri.startswith(namespace) and PN_LOCAL.match(iri[len(namespace):]):
+                return f"{prefix}:{iri[len(namespace):]}"
+        return f"<{iri}>"
+
+    def term(self, term_id: str) -> str:
+        return self.name(self.world.iri(term_id))
+
+    def triple(self, statement: Statement) -> str | None:
+        s, r, o, form = statement.subject, statement.relation, statement.object, statement.form
+        subject, obj = self.term(s), self.term(o)
+        if r == ISA and form is Form.FACT:
+            return f"{subject} rdf:type {obj} ."
+        if r == ISA and form in CATEGORICAL_PREDICATES:
+            return f"{subject} {self.name(CATEGORICAL_PREDICATES[form])} {obj} ."
+        if form is Form.ALL:
+            restriction = f"[ a owl:Restriction ; owl:onProperty {self.term(r)} ; owl:someValuesFrom {obj} ]"
+            return f"{subject} rdfs:subClassOf {restriction} ."
+        if form is Form.FACT:
+            return f"{subject} {self.term(r)} {obj} ."
+        return None  # negative facts have no plain RDF form
+
+    def document(self, statements, extra_lines=()) -> str:
+        header = [f"@prefix {p}: <{ns}> ." for p, ns in self.prefixes.items()]
+        lines = sorted({line for line in map(self.triple, statements) if line} | set(extra_lines))
+        return "\n".join([*header, "", *lines]) + "\n"
+
+
+def kb_turtle(world: World) -> str:
+    writer = TurtleWriter(world)
+    declarations = [f"{writer.term(c)} a owl:Class ." for c in world.classes]
+    declarations += [f"{writer.term(i)} a owl:NamedIndividual ." for i in world.individuals]
+    labels = [f"{writer.term(t)} rdfs:label {json.dumps(label)} ." for t, label in world.schema.labels.items()]
+    return writer.document(world.asserted, [*declarations, *labels])
+
+
+def closure_turtle(oracle: Oracle) -> str:
+    return TurtleWriter(oracle.world).document(oracle.closure.statements())
+
+
+def derivations_jsonl(oracle: Oracle) -> str:
+    lines = []
+    for statement, derivation in oracle.closure.derived():
+        record = {
+            "statement": statement.to_json(),
+            "text": str(statement),
+            "rule": derivation.rule,
+            "premises": [p.to_json() for p in derivation.premises],
+            "hops": derivation.hops,
+        }
+        lines.append(json.dumps(record, sort_keys=True))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def counts(oracle: Oracle) -> dict:
+    world, closure = oracle.world, oracle.closure
+    by_rule: dict[str, int] = {}
+    max_hops = 0
+    for rule, _, hops in closure.facts.values():
+        by_rule[rule] = by_rule.get(rule, 0) + 1
+        max_hops = max(max_hops, hops)
+    return {
+        "classes": len(world.classes),
+        "individuals": len(world.individuals),
+        "asserted": len(world.asserted),
+        "entailed": len(closure),
+        "derived": len(closure) - by_rule.get("asserted", 0),
+        "max_hops": max_hops,
+        "by_rule": dict(sorted(by_rule.items())),
+    }
+
+
+def manifest(oracle: Oracle, ontology_bytes: bytes, ontology_name: str, outputs: dict[str, bytes]) -> str:
+    data = {
+        "kgsynth_version": __version__,
+        "seed": oracle.world.seed,
+        "inputs": {"ontology": {"name": ontology_name, "sha256": sha256(ontology_bytes)}},
+        "counts": counts(oracle),
+        "outputs": {name: sha256(content) for name, content in sorted(outputs.items())},
+    }
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def synth_files(oracle: Oracle, ontology_path: Path) -> dict[str, bytes]:
+    """Every file `synth` writes, by name."""
+    outputs = {
+        "kb.ttl": kb_turtle(oracle.world).encode(),
+        "closure.ttl": closure_turtle(oracle).encode(),
+        "derivations.jsonl": derivations_jsonl(oracle).encode(),
+    }
+    outputs["manifest.json"] = manifest(oracle, ontology_path.read_bytes(), ontology_path.name, outputs).encode()
+    return outputs
