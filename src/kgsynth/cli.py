@@ -27,12 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--ontology", required=True, help="RDF/OWL file (.ttl, .owl/.rdf, .nt, .jsonld)")
     synth.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     synth.add_argument("--out", required=True, help="output directory (replaced atomically)")
+    synth.add_argument("--keep-labels", action="store_true", help="keep the ontology's real words instead of nonsense")
+    synth.add_argument("--word-length", default="4-5", help="nonsense word length range (default 4-5)")
     synth.set_defaults(run=run_synth)
     return parser
 
 
 def run_synth(args: argparse.Namespace) -> None:
-    from .export import counts, synth_files
+    from .documents import build_corpus
+    from .export import counts, dataset_files, synth_files
+    from .items import build_items
+    from .lexicon import LexiconConfig
+    from .naming import name_world
     from .ontology import load_schema
     from .oracle import Oracle
     from .outdir import OutputDir
@@ -47,13 +53,27 @@ def run_synth(args: argparse.Namespace) -> None:
             world = build_world(schema, args.seed)
         with console.status(f"closing {len(world.asserted):,} asserted statements"):
             oracle = Oracle(world)
+        with console.status("naming terms and writing documents"):
+            low, high = parse_range(args.word_length)
+            naming = name_world(world, LexiconConfig(min_length=low, max_length=high, seed=args.seed), args.keep_labels)
+            corpus = build_corpus(world, naming)
+        with console.status("building test items"):
+            items = build_items(oracle, naming, corpus)
         with console.status("writing"):
-            files = synth_files(oracle, Path(args.ontology))
+            files = synth_files(oracle, Path(args.ontology), dataset_files(naming, corpus, items))
     except BaseException:
         out.discard()
         raise
     out.write(files)
     show_summary(args, counts(oracle), time.perf_counter() - started)
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    try:
+        return int(low), int(high or low)
+    except ValueError:
+        raise KgsynthError(f"--word-length must look like 4-5, got {text!r}") from None
 
 
 def show_summary(args: argparse.Namespace, figures: dict, seconds: float) -> None:

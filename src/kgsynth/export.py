@@ -10,6 +10,9 @@ from pathlib import Path
 from rdflib.namespace import OWL, RDF, RDFS
 
 from . import __version__
+from .documents import Corpus, train_records
+from .items import Item
+from .naming import Naming
 from .oracle import Oracle
 from .settings import KGS
 from .statement import ISA, Form, Statement
@@ -123,12 +126,29 @@ def manifest(oracle: Oracle, ontology_bytes: bytes, ontology_name: str, outputs:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
-def synth_files(oracle: Oracle, ontology_path: Path) -> dict[str, bytes]:
-    """Every file `synth` writes, by name."""
+def jsonl(records) -> bytes:
+    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records).encode()
+
+
+def dataset_files(naming: Naming, corpus: Corpus, items: dict[str, list[Item]]) -> dict[str, bytes]:
+    files = {
+        "lexicon.json": (json.dumps(naming.lexicon, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(),
+        "documents.jsonl": jsonl(d.to_json() for d in corpus.documents),
+        "train.jsonl": jsonl(train_records(corpus)),
+    }
+    for split, found in sorted(items.items()):
+        files[f"items/{split}.jsonl"] = jsonl(item.to_json() for item in found)
+    return files
+
+
+def synth_files(oracle: Oracle, ontology_path: Path, dataset: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every file `synth` writes, by name; the ontology is copied so the output can be reloaded."""
     outputs = {
         "kb.ttl": kb_turtle(oracle.world).encode(),
         "closure.ttl": closure_turtle(oracle).encode(),
         "derivations.jsonl": derivations_jsonl(oracle).encode(),
+        f"ontology{ontology_path.suffix}": ontology_path.read_bytes(),
+        **(dataset or {}),
     }
     outputs["manifest.json"] = manifest(oracle, ontology_path.read_bytes(), ontology_path.name, outputs).encode()
     return outputs

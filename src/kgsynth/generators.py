@@ -25,6 +25,7 @@ class Generated:
     individuals: set[str] = field(default_factory=set)
     statements: list[Statement] = field(default_factory=list)
     term_groups: list[tuple[str, ...]] = field(default_factory=list)
+    proper_names: set[str] = field(default_factory=set)  # individuals named by two capitalized words
 
     def fact(self, subject: str, relation: str, obj: str, form: Form = Form.FACT) -> None:
         self.statements.append(Statement(subject, relation, obj, form))
@@ -47,8 +48,8 @@ class FreshNames:
 
 
 def generate(task: TaskConfig, schema: Schema, rng: random.Random, names: FreshNames) -> Generated:
-    generator = GENERATORS[type(task)]
-    return generator(task, schema, rng, names)
+    generator = GENERATORS.get(type(task))
+    return generator(task, schema, rng, names) if generator else Generated()
 
 
 def require_class(schema: Schema, term: str, task: TaskConfig, setting: str) -> None:
@@ -166,6 +167,7 @@ def generate_celebrities(task: CelebrityTask, schema: Schema, rng: random.Random
     for _ in range(task.celebrities):
         celebrity, work = names("celebrity"), names("work")
         out.individuals.update((celebrity, work))
+        out.proper_names.update((celebrity, work))
         out.fact(celebrity, ISA, task.person_class)
         out.fact(work, ISA, task.work_class)
         out.fact(celebrity, rng.choice(props), work)

@@ -69,6 +69,8 @@ class CelebrityTask(TaskConfig):
     person_class: str = setting("", required=True)
     work_class: str = setting("", required=True)
     description_property: tuple[str, ...] = setting((), required=True, many=True)
+    repetitions: int = setting(4, minimum=1)
+    both_orders_percent: int = setting(50)
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,20 @@ class HierarchyTask(TaskConfig):
     individuals_per_leaf: int = setting(0)
 
 
+@dataclass(frozen=True)
+class Documents(TaskConfig):
+    """How the world becomes training documents and test items (no facts of its own)."""
+
+    documents: int = setting(0)  # 0: one per topic
+    min_sentences: int = setting(4, minimum=1)
+    max_sentences: int = setting(20, minimum=1)
+    holdout_categories: int = setting(10)
+    options: int = setting(4, minimum=2)
+    items_per_split: int = setting(500, minimum=1)
+
+
 TASKS: dict[str, type[TaskConfig]] = {
-    cls.__name__: cls for cls in (ComparisonTask, SyllogismTask, FamilyTask, CelebrityTask, HierarchyTask)
+    cls.__name__: cls for cls in (ComparisonTask, SyllogismTask, FamilyTask, CelebrityTask, HierarchyTask, Documents)
 }
 
 
