@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedEOF, UnexpectedInput
-from lark.grammar import NonTerminal, Terminal
+from lark.grammar import Terminal
 from lark.visitors import CollapseAmbiguities
 
 from .errors import KgsynthError
