@@ -30,6 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--keep-labels", action="store_true", help="keep the ontology's real words instead of nonsense")
     synth.add_argument("--word-length", default="4-5", help="nonsense word length range (default 4-5)")
     synth.set_defaults(run=run_synth)
+
+    stats = commands.add_parser("stats", help="statistics of a synthesized dataset")
+    stats.add_argument("data", help="a directory written by synth")
+    stats.set_defaults(run=run_stats)
+
+    check = commands.add_parser("check", help="judge sentences: entailed / contradicted / unknown, with the derivation")
+    check.add_argument("claims", nargs="+", help="sentences to judge")
+    source = check.add_mutually_exclusive_group(required=True)
+    source.add_argument("--premise", action="append", help="a categorical premise (repeatable)")
+    source.add_argument("--kb", help="a directory written by synth")
+    check.add_argument("--json", action="store_true", help="one JSON object per claim")
+    check.set_defaults(run=run_check)
     return parser
 
 
@@ -66,6 +78,62 @@ def run_synth(args: argparse.Namespace) -> None:
         raise
     out.write(files)
     show_summary(args, counts(oracle), time.perf_counter() - started)
+
+
+def run_stats(args: argparse.Namespace) -> None:
+    from .stats import dataset_stats
+
+    figures = dataset_stats(args.data)
+    table = Table(title=f"dataset {args.data}")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    low, mean, high = figures["sentences_per_document"]
+    for label, value in (
+        ("documents", f"{figures['documents']:,}"),
+        ("sentences", f"{figures['sentences']:,}"),
+        ("sentences per document (min / mean / max)", f"{low} / {mean:.1f} / {high}"),
+        ("facts asserted", f"{figures['asserted']:,}"),
+        ("facts in training text", f"{figures['trained_statements']:,}"),
+        ("facts entailed", f"{figures['entailed']:,}"),
+    ):
+        table.add_row(label, value)
+    Console().print(table)
+    splits = Table(title="test items")
+    for column in ("split", "items", "options per item", "distractors per item", "chance", "mean hops"):
+        splits.add_column(column, justify="right")
+    for split, row in figures["splits"].items():
+        splits.add_row(split, f"{row['items']:,}", f"{row['options_mean']:.2f}", f"{row['options_mean'] - 1:.2f}",
+                       f"{row['chance']:.3f}", f"{row['hops_mean']:.2f}")
+    Console().print(splits)
+
+
+def run_check(args: argparse.Namespace) -> None:
+    import json
+
+    from .check import check_kb, check_premises, describe
+
+    if args.premise:
+        grammar, judgements = check_premises(args.premise, args.claims)
+    else:
+        from .dataset import load_dataset
+
+        dataset = load_dataset(args.kb)
+        grammar = dataset.naming.grammar
+        judgements = check_kb(dataset.oracle, grammar, args.claims)
+    out = Console()
+    for judgement in judgements:
+        if args.json:
+            print(json.dumps(judgement.to_json(grammar), ensure_ascii=False))
+            continue
+        colour = {"entailed": "green", "contradicted": "red"}.get(judgement.verdict, "yellow")
+        out.print(f"[bold {colour}]{judgement.verdict}[/]  {judgement.claim}")
+        if judgement.conflict is not None:
+            out.print(f"  conflicts with: {describe(grammar, judgement.conflict)}")
+        if judgement.derivation is not None:
+            d = judgement.derivation
+            out.print(f"  by {d.rule} ({d.hops} hop{'s' if d.hops != 1 else ''}) from:")
+            for premise in d.premises:
+                out.print(f"    {describe(grammar, premise)}")
 
 
 def parse_range(text: str) -> tuple[int, int]:

@@ -60,6 +60,10 @@ class Names:
         for number, surface in forms.items():
             self._by_surface[normalize(surface)].add((term_id, number))
 
+    def alias(self, term_id: str, number: str, surface: str) -> None:
+        """Another surface that parses to the term (rendering keeps the first)."""
+        self._by_surface[normalize(surface)].add((term_id, number))
+
     def surface(self, term_id: str, number: str) -> str:
         try:
             return self.forms[term_id][number]

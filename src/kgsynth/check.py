@@ -1,0 +1,97 @@
+"""Judge English sentences: against premises (categorical logic) or a synthesized KB (the oracle)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import categorical
+from .closure import Derivation
+from .documents import CATEGORICAL_STYLE
+from .errors import KgsynthError
+from .grammar import Grammar, Names
+from .lexicon import plural
+from .oracle import CONTRADICTED, ENTAILED, UNKNOWN, Oracle
+from .statement import Statement
+
+WORD = re.compile(r"[a-z][a-z0-9'-]*")
+
+
+@dataclass
+class Judgement:
+    claim: str
+    statement: Statement
+    verdict: str
+    derivation: Derivation | None
+    conflict: Statement | None = None
+
+    def to_json(self, grammar: Grammar) -> dict:
+        derivation = None
+        if self.derivation is not None:
+            derivation = {
+                "rule": self.derivation.rule,
+                "hops": self.derivation.hops,
+                "premises": [describe(grammar, p) for p in self.derivation.premises],
+            }
+        return {
+            "claim": self.claim,
+            "statement": self.statement.to_json(),
+            "verdict": self.verdict,
+            "derivation": derivation,
+            "conflict": describe(grammar, self.conflict) if self.conflict else None,
+        }
+
+
+def describe(grammar: Grammar, statement: Statement) -> str:
+    kind = Grammar.kind_of(statement)
+    try:
+        return grammar.render(statement, CATEGORICAL_STYLE.get(kind, "plain"))
+    except KgsynthError:
+        return str(statement)
+
+
+def premise_grammar(sentences: list[str]) -> Grammar:
+    """A grammar whose names are the words of the sentences that are not the grammar's own."""
+    own = Grammar({}, Names())
+    literals = {own.literal(t).lower() for rule in own.rules.values() for exp in rule for t in exp if t.is_term}
+    words = {w for s in sentences for w in WORD.findall(s.lower()) if w not in literals}
+    names = Names()
+    for word in sorted(words):
+        lemma = word[:-1] if word.endswith("s") and word[:-1] in words else word
+        if lemma != word:
+            continue
+        names.add(lemma, sg=lemma, pl=lemma)  # "All glon are yomp", as the study writes them
+        names.alias(lemma, "pl", plural(lemma))  # "All glons are yomps" reads the same
+    return Grammar({}, names)
+
+
+def check_premises(premises: list[str], claims: list[str]) -> tuple[Grammar, list[Judgement]]:
+    grammar = premise_grammar(premises + claims)
+    parsed = [grammar.parse(p) for p in premises]
+    for sentence, statement in zip(premises, parsed, strict=True):
+        if not statement.form.is_categorical:
+            raise KgsynthError(f"premise {sentence!r} is not one of the forms all / some / no / some ... not")
+    judgements = []
+    for claim in claims:
+        statement = grammar.parse(claim)
+        verdict = categorical.verdict(parsed, statement)
+        derivation = None
+        if verdict == ENTAILED:
+            support = categorical.minimal_support(parsed, statement)
+            derivation = Derivation("categorical", tuple(support), max(1, len(support) - 1))
+        elif verdict == CONTRADICTED:
+            support = categorical.minimal_support(parsed, statement.negated())
+            derivation = Derivation("categorical", tuple(support), max(1, len(support) - 1))
+        judgements.append(Judgement(claim, statement, verdict, derivation))
+    return grammar, judgements
+
+
+def check_kb(oracle: Oracle, grammar: Grammar, claims: list[str]) -> list[Judgement]:
+    judgements = []
+    for claim in claims:
+        verdict = oracle.query(grammar.parse(claim))
+        judgements.append(Judgement(claim, verdict.statement, verdict.value, verdict.derivation, verdict.conflict))
+    return judgements
+
+
+__all__ = ["check_premises", "check_kb", "Judgement", "ENTAILED", "CONTRADICTED", "UNKNOWN"]
