@@ -16,13 +16,20 @@ from .errors import KgsynthError
 console = Console(stderr=True)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line like every other user error."""
+
+    def error(self, message: str):
+        self.exit(2, f"kgsynth: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="kgsynth",
         description="Synthetic knowledge graphs with closed-world ground truth, to test how language models generalize.",
     )
     parser.add_argument("--version", action="version", version=f"kgsynth {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     synth = commands.add_parser("synth", help="sample a world from an ontology and close it with the oracle")
     synth.add_argument("--ontology", required=True, help="RDF/OWL file (.ttl, .owl/.rdf, .nt, .jsonld)")
     synth.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
@@ -57,7 +64,7 @@ def run_synth(args: argparse.Namespace) -> None:
     from .world import build_world
 
     started = time.perf_counter()
-    out = OutputDir(args.out)
+    out = OutputDir(args.out)  # checks --out before any work; writes nothing yet
     try:
         with console.status("reading the ontology"):
             schema = load_schema(args.ontology)

@@ -44,16 +44,18 @@ class Closure:
         schema = world.schema
         self.facts: dict[Key, tuple[str, tuple[Key, ...], int]] = {}
         self.queue: deque[Key] = deque()
-        # class-level indexes
-        self.supers: defaultdict[str, set[str]] = defaultdict(set)
-        self.subs: defaultdict[str, set[str]] = defaultdict(set)
-        self.members: defaultdict[str, set[str]] = defaultdict(set)
-        self.types: defaultdict[str, set[str]] = defaultdict(set)
-        self.class_props: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
-        self.disjoint: defaultdict[str, set[str]] = defaultdict(set)
-        # individual-level indexes, keyed by (property, individual)
-        self.out: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
-        self.inn: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+        # Indexes are dicts used as ordered sets: iteration follows insertion order, so
+        # the derivation found first (and kept) is the same on every run, whatever the
+        # hash seed. class-level:
+        self.supers: defaultdict[str, dict[str, None]] = defaultdict(dict)
+        self.subs: defaultdict[str, dict[str, None]] = defaultdict(dict)
+        self.members: defaultdict[str, dict[str, None]] = defaultdict(dict)
+        self.types: defaultdict[str, dict[str, None]] = defaultdict(dict)
+        self.class_props: defaultdict[str, dict[tuple[str, str], None]] = defaultdict(dict)
+        self.disjoint: defaultdict[str, dict[str, None]] = defaultdict(dict)
+        # individual-level, keyed by (property, individual):
+        self.out: defaultdict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+        self.inn: defaultdict[tuple[str, str], dict[str, None]] = defaultdict(dict)
         props = schema.properties
         self.inverse = {p.id: p.inverse for p in props.values() if p.inverse}
         self.symmetric = {p.id for p in props.values() if p.symmetric}
@@ -94,18 +96,18 @@ class Closure:
         s, r, o, f = key
         if r == ISA:
             if f == ALL:
-                self.supers[s].add(o)
-                self.subs[o].add(s)
+                self.supers[s][o] = None
+                self.subs[o][s] = None
             elif f == FACT:
-                self.members[o].add(s)
-                self.types[s].add(o)
+                self.members[o][s] = None
+                self.types[s][o] = None
             elif f == NO:
-                self.disjoint[s].add(o)
+                self.disjoint[s][o] = None
         elif f == ALL:
-            self.class_props[s].add((r, o))
+            self.class_props[s][(r, o)] = None
         elif f == FACT:
-            self.out[(r, s)].add(o)
-            self.inn[(r, o)].add(s)
+            self.out[(r, s)][o] = None
+            self.inn[(r, o)][s] = None
 
     def add_categorical(self) -> None:
         """Every valid categorical conclusion within each group of terms (syllogisms)."""
@@ -227,12 +229,12 @@ class Closure:
 
     def common_sub(self, left: str, right: str) -> tuple[Statement, Statement] | None:
         """Two entailed statements putting one class or individual under both classes."""
-        classes = (self.subs.get(left, set()) | {left}) & (self.subs.get(right, set()) | {right})
+        classes = (self.subs.get(left, {}).keys() | {left}) & (self.subs.get(right, {}).keys() | {right})
         for c in sorted(classes):
             pair = tuple(Statement(c, ISA, x, Form.ALL) for x in (left, right) if x != c)
             if len(pair) == 2:
                 return pair
-        shared = self.members.get(left, set()) & self.members.get(right, set())
+        shared = self.members.get(left, {}).keys() & self.members.get(right, {}).keys()
         if shared:
             a = min(shared)
             return Statement(a, ISA, left), Statement(a, ISA, right)

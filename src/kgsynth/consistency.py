@@ -62,11 +62,11 @@ def check_conflicts(closure: Closure) -> None:
 
 def check_disjoint(closure: Closure, left: str, right: str) -> None:
     disjoint = (left, ISA, right, NO)
-    both = closure.members[left] & closure.members[right]
+    both = closure.members[left].keys() & closure.members[right].keys()
     if both:
         a = min(both)
         conflict(closure, "an individual is in two disjoint classes:", (a, ISA, left, FACT), (a, ISA, right, FACT), disjoint)
-    under = (closure.subs[left] | {left}) & (closure.subs[right] | {right})
+    under = (closure.subs[left].keys() | {left}) & (closure.subs[right].keys() | {right})
     if under:
         c = min(under)
         keys = [(c, ISA, x, ALL) for x in (left, right) if x != c]

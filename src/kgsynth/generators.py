@@ -143,7 +143,8 @@ def generate_families(task: FamilyTask, schema: Schema, rng: random.Random, name
 
     for _ in range(task.families):
         couples = [(person(), person())]
-        for _generation in range(task.generations - 1):
+        for generation in range(1, task.generations):
+            has_children = generation < task.generations - 1  # only they marry in a spouse
             next_couples = []
             for couple in couples:
                 children = [person() for _ in range(rng.randint(1, task.max_children))]
@@ -153,7 +154,8 @@ def generate_families(task: FamilyTask, schema: Schema, rng: random.Random, name
                 for i, left in enumerate(children):
                     for right in children[i + 1:]:
                         out.fact(left, sibling, right)
-                next_couples.extend((child, person()) for child in children)
+                if has_children:
+                    next_couples.extend((child, person()) for child in children)
             couples = next_couples
     return out
 

@@ -88,8 +88,8 @@ def parse_graph(path: Path) -> rdflib.Graph:
     try:
         graph.parse(str(path), format=guess_format(str(path)) or "turtle")
     except Exception as exc:  # rdflib raises many types for malformed input
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise OntologyError(f"{path}: malformed RDF: {first_line}") from None
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise OntologyError(f"{path}: malformed RDF: {detail[:300]}") from None
     return graph
 
 
@@ -236,10 +236,13 @@ class SchemaReader:
         self.add(subject, prop.id, obj, Form.FACT)
 
     def read_task(self, node) -> TaskConfig:
-        kinds = [o for o in self.graph.objects(node, RDF.type) if str(o).startswith(str(KGS))]
+        kinds = sorted(o for o in self.graph.objects(node, RDF.type) if str(o).startswith(str(KGS)))
+        if len(kinds) > 1:
+            names = " and ".join(self.show(k) for k in kinds)
+            raise self.fail(f"one task node is typed both {names}: give each task its own node")
         values: dict[str, list] = {}
         for p, o in sorted(self.graph.predicate_objects(node)):
-            if p == RDF.type:
+            if p == RDF.type or p in ANNOTATIONS:
                 continue
             if not str(p).startswith(str(KGS)):
                 raise self.fail(f"task node has a non-kgs: setting {self.show(p)}")

@@ -21,15 +21,17 @@ class OutputDir:
             raise OutputError(f"--out {self.target} exists and is not a directory")
         if self.target.is_dir() and any(self.target.iterdir()) and not (self.target / MARKER).exists():
             raise OutputError(f"--out {self.target} is a non-empty directory not written by kgsynth; choose another")
-        parent = self.target.resolve().parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=parent))
-        except OSError as exc:
-            raise OutputError(f"cannot write --out {self.target}: {exc.strerror or exc}") from None
+        self.parent = self.target.resolve().parent
+        existing = next(p for p in (self.parent, *self.parent.parents) if p.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise OutputError(f"cannot write --out {self.target}: {existing} is not a writable directory")
+        self.staging: Path | None = None
 
     def write(self, files: dict[str, bytes]) -> None:
+        """Create the parents and a staging directory only now, so a failed run leaves no trace."""
         try:
+            self.parent.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=self.parent))
             for name, content in files.items():
                 path = self.staging / name
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -52,4 +54,5 @@ class OutputDir:
             shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
