@@ -8,6 +8,7 @@ the indexes once, when it leaves the queue, so every pair of premises meets.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
@@ -56,6 +57,8 @@ class Closure:
         # individual-level, keyed by (property, individual):
         self.out: defaultdict[tuple[str, str], dict[str, None]] = defaultdict(dict)
         self.inn: defaultdict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+        # edges of transitive properties not themselves derived by transitivity
+        self.base_out: defaultdict[tuple[str, str], dict[str, None]] = defaultdict(dict)
         props = schema.properties
         self.inverse = {p.id: p.inverse for p in props.values() if p.inverse}
         self.symmetric = {p.id for p in props.values() if p.symmetric}
@@ -71,23 +74,37 @@ class Closure:
     # -- building ---------------------------------------------------------------
 
     def run(self) -> Closure:
-        for statement in self.world.asserted:
-            self.add(to_key(statement), ASSERTED, ())
-        self.add_categorical()
-        handlers = {ALL: self.on_all, NO: self.on_no, FACT: self.on_fact}
-        queue = self.queue
-        while queue:
-            key = queue.popleft()
-            handler = handlers.get(key[3])
-            if handler is not None:
-                handler(key)
+        # millions of small tuples, none of them cyclic: the cycle collector only costs time
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for statement in self.world.asserted:
+                self.add(to_key(statement), ASSERTED, ())
+            self.add_categorical()
+            handlers = {ALL: self.on_all, NO: self.on_no, FACT: self.on_fact}
+            queue = self.queue
+            while queue:
+                key = queue.popleft()
+                handler = handlers.get(key[3])
+                if handler is not None:
+                    handler(key)
+        finally:
+            if collecting:
+                gc.enable()
         return self
 
     def add(self, key: Key, rule: str, premises: tuple[Key, ...]) -> None:
-        if key in self.facts:
-            return
+        """Record a new fact (callers on hot paths test `key not in facts` first)."""
         facts = self.facts
-        hops = 1 + max(facts[p][2] for p in premises) if premises else 0
+        if key in facts:
+            return
+        if len(premises) == 2:
+            first, second = facts[premises[0]][2], facts[premises[1]][2]
+            hops = (first if first > second else second) + 1
+        elif premises:
+            hops = 1 + max(facts[p][2] for p in premises)
+        else:
+            hops = 0
         facts[key] = (rule, premises, hops)
         self.index(key)
         self.queue.append(key)
@@ -108,6 +125,8 @@ class Closure:
         elif f == FACT:
             self.out[(r, s)][o] = None
             self.inn[(r, o)][s] = None
+            if r in self.transitive and self.facts[key][0] != "transitive":
+                self.base_out[(r, s)][o] = None
 
     def add_categorical(self) -> None:
         """Every valid categorical conclusion within each group of terms (syllogisms)."""
@@ -132,7 +151,7 @@ class Closure:
 
     def on_all(self, key: Key) -> None:
         s, r, o, _ = key
-        add = self.add
+        add, facts = self.add, self.facts
         if r != ISA:  # every s has r some o: so does every subclass of s
             for y in list(self.subs[s]):
                 add((y, r, o, ALL), "property-inheritance", ((y, ISA, s, ALL), key))
@@ -142,7 +161,9 @@ class Closure:
         for y in list(self.subs[s]):
             add((y, ISA, o, ALL), "subclass-transitive", ((y, ISA, s, ALL), key))
         for a in list(self.members[s]):
-            add((a, ISA, o, FACT), "type-inheritance", ((a, ISA, s, FACT), key))
+            derived = (a, ISA, o, FACT)
+            if derived not in facts:
+                add(derived, "type-inheritance", ((a, ISA, s, FACT), key))
         for p, v in list(self.class_props[o]):
             add((s, p, v, ALL), "property-inheritance", (key, (o, p, v, ALL)))
         for d in list(self.disjoint[o]):
@@ -158,10 +179,12 @@ class Closure:
 
     def on_fact(self, key: Key) -> None:
         a, p, b, _ = key
-        add = self.add
+        add, facts = self.add, self.facts
         if p == ISA:
             for x in list(self.supers[b]):
-                add((a, ISA, x, FACT), "type-inheritance", (key, (b, ISA, x, ALL)))
+                derived = (a, ISA, x, FACT)
+                if derived not in facts:
+                    add(derived, "type-inheritance", (key, (b, ISA, x, ALL)))
             return
         inverse = self.inverse.get(p)
         if inverse:
@@ -175,12 +198,25 @@ class Closure:
         for c in self.range.get(p, ()):
             add((b, ISA, c, FACT), "range", (key,))
         if p in self.transitive:
-            for x in list(self.inn[(p, a)]):
-                add((x, p, b, FACT), "transitive", ((x, p, a, FACT), key))
-            for y in list(self.out[(p, b)]):
-                add((a, p, y, FACT), "transitive", (key, (b, p, y, FACT)))
+            self.extend_transitive(key)
         for result, links, position in self.chains.get(p, ()):
             self.extend_chain(key, result, links, position)
+
+    def extend_transitive(self, key: Key) -> None:
+        """Right-linear transitivity: any p-edge joins the base (not transitivity-derived)
+        p-edges after it; a base edge also joins every p-edge before it. Every path is
+        still built, with far fewer repeated derivations than joining both sides always."""
+        a, p, b, _ = key
+        add, facts = self.add, self.facts
+        for y in list(self.base_out.get((p, b), ())):
+            derived = (a, p, y, FACT)
+            if derived not in facts:
+                add(derived, "transitive", (key, (b, p, y, FACT)))
+        if facts[key][0] != "transitive":
+            for x in list(self.inn[(p, a)]):
+                derived = (x, p, b, FACT)
+                if derived not in facts:
+                    add(derived, "transitive", ((x, p, a, FACT), key))
 
     def extend_chain(self, key: Key, result: str, links: tuple[str, ...], position: int) -> None:
         a, _, b, _ = key

@@ -14,35 +14,57 @@ MAX_SHOWN = 6
 
 def check_cycles(world: World) -> None:
     """Subclass cycles and cycles in strict orders, found in the asserted statements."""
-    subclass = nx.DiGraph()
-    orders: dict[str, nx.DiGraph] = {}
+    subclass: list[Statement] = []
+    orders: dict[str, list[tuple[str, str, Statement]]] = {}
     props = world.schema.properties
     for s in world.asserted:
         if s.relation == ISA and s.form.value == ALL:
-            subclass.add_edge(s.subject, s.object, statement=s)
+            subclass.append(s)
         elif s.form.value == FACT and s.relation in props:
             add_order_edge(orders, props, s)
-    report_cycle(subclass, "subclass cycle")
-    for prop, graph in sorted(orders.items()):
-        report_cycle(graph, f"cycle in the strict order {prop}")
+    report_cycle([(s.subject, s.object, s) for s in subclass], "subclass cycle")
+    for prop, edges in sorted(orders.items()):
+        report_cycle(edges, f"cycle in the strict order {prop}")
 
 
-def add_order_edge(orders: dict[str, nx.DiGraph], props, s: Statement) -> None:
+def add_order_edge(orders: dict[str, list], props, s: Statement) -> None:
     prop = props[s.relation]
     if prop.strict_order:
-        orders.setdefault(prop.id, nx.DiGraph()).add_edge(s.subject, s.object, statement=s)
+        orders.setdefault(prop.id, []).append((s.subject, s.object, s))
     inverse = props.get(prop.inverse) if prop.inverse else None
     if inverse is not None and inverse.strict_order:
-        orders.setdefault(inverse.id, nx.DiGraph()).add_edge(s.object, s.subject, statement=s)
+        orders.setdefault(inverse.id, []).append((s.object, s.subject, s))
 
 
-def report_cycle(graph: nx.DiGraph, what: str) -> None:
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
+def report_cycle(edges: list[tuple[str, str, Statement]], what: str) -> None:
+    """Peel off sources (Kahn) in plain Python; only a graph with a cycle goes to networkx."""
+    remaining = cyclic_part(edges)
+    if not remaining:
         return
+    graph = nx.DiGraph()
+    for u, v, statement in remaining:
+        graph.add_edge(u, v, statement=statement)
+    cycle = nx.find_cycle(graph)
     statements = sorted({str(graph.edges[u, v]["statement"]) for u, v in cycle})
     raise InconsistencyError(f"{what}: {'; '.join(statements)}")
+
+
+def cyclic_part(edges: list[tuple[str, str, Statement]]) -> list[tuple[str, str, Statement]]:
+    """The edges left after repeatedly removing nodes with no incoming edge: empty iff acyclic."""
+    indegree: dict[str, int] = {}
+    successors: dict[str, list[str]] = {}
+    for u, v, _ in edges:
+        indegree[v] = indegree.get(v, 0) + 1
+        indegree.setdefault(u, 0)
+        successors.setdefault(u, []).append(v)
+    ready = [node for node, n in indegree.items() if n == 0]
+    while ready:
+        node = ready.pop()
+        for nxt in successors.get(node, ()):
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                ready.append(nxt)
+    return [(u, v, s) for u, v, s in edges if indegree[u] > 0 and indegree[v] > 0]
 
 
 def check_conflicts(closure: Closure) -> None:
