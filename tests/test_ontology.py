@@ -305,7 +305,7 @@ def test_typed_integer_literal_is_an_integer(tmp_path: Path) -> None:
 
 
 def test_a_node_typed_as_two_tasks_is_not_silently_halved(tmp_path: Path) -> None:
-    """docs/ontology-format.md: nothing in the kgs: namespace is silently ignored.
+    """README.md, "Ontology format": nothing in the kgs: namespace is silently ignored.
 
     A node typed as two tasks must give both tasks or an error, not quietly drop one.
     """

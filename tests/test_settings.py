@@ -25,7 +25,7 @@ CELEBRITY_REQUIRED = {"personClass": ["Celebrity"], "workClass": ["Work"], "desc
 HIERARCHY_REQUIRED = {"rootClass": ["Thing"], "featureProperty": ["has"]}
 
 
-# --- defaults (docs/ontology-format.md, "Generation settings") ---------------
+# --- defaults (README.md, "Ontology format", "Generation settings") ---------------
 
 
 def test_comparison_defaults() -> None:

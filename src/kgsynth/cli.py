@@ -107,7 +107,7 @@ def run_stats(args: argparse.Namespace) -> None:
     Console().print(table)
     splits = Table(title="test items")
     for column in ("split", "items", "options per item", "distractors per item", "chance", "mean hops"):
-        splits.add_column(column, justify="right")
+        splits.add_column(column, justify="right", no_wrap=column == "split")
     for split, row in figures["splits"].items():
         splits.add_row(split, f"{row['items']:,}", f"{row['options_mean']:.2f}", f"{row['options_mean'] - 1:.2f}",
                        f"{row['chance']:.3f}", f"{row['hops_mean']:.2f}")

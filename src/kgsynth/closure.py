@@ -38,7 +38,7 @@ def to_key(statement: Statement) -> Key:
 
 
 class Closure:
-    """Facts of a world closed under its ontology's rules; see docs/ontology-format.md."""
+    """Facts of a world closed under its ontology's rules; see the README, "Ontology format"."""
 
     def __init__(self, world: World):
         self.world = world

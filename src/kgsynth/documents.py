@@ -177,7 +177,9 @@ class DocumentBuilder:
         facts = self.trainable_facts()
         self.corpus.holdout = self.pick_holdout(facts)
         holdout = set(self.corpus.holdout)
-        facts = [f for f in facts if f.subject not in holdout or self.is_parent_fact(f)]
+        # a held-out category is trained on its parent fact alone: nothing else names it
+        facts = [f for f in facts if (f.subject in holdout and self.is_parent_fact(f))
+                 or (f.subject not in holdout and f.object not in holdout)]
         by_topic: dict[str, list[Statement]] = {}
         for fact in facts:
             by_topic.setdefault(fact.subject, []).append(fact)

@@ -25,6 +25,7 @@ from .statement import ISA, Form, Statement
 
 GRAMMAR_PATH = Path(__file__).resolve().parents[2] / "grammars" / "english.lark"
 PHRASE_WORD = re.compile(r"^[a-z][a-z0-9'-]*$")
+WORD = re.compile(r"[a-z][a-z0-9'-]*")
 # statement kind -> (relation is ISA?, form)
 KINDS = {
     "type": (True, Form.FACT),
@@ -73,8 +74,8 @@ class Names:
     def resolve(self, text: str, number: str) -> list[str]:
         return sorted(term for term, n in self._by_surface.get(normalize(text), ()) if n == number)
 
-    def known(self, text: str) -> bool:
-        return normalize(text) in self._by_surface
+    def surfaces(self) -> list[str]:
+        return list(self._by_surface)
 
 
 def normalize(text: str) -> str:
@@ -101,6 +102,7 @@ class Grammar:
         self.rules = defaultdict(list)
         for rule in self.lark.rules:
             self.rules[rule.origin.name].append(rule.expansion)
+        self._vocabulary: set[str] | None = None
         self.style_names = defaultdict(list)
         for name in sorted(self.rules, key=lambda n: self._rule_order(n)):
             kind, sep, style = name.partition("__")
@@ -206,18 +208,50 @@ class Grammar:
             raise ParseError(f"cannot parse {sentence!r}: the sentence ends too early") from None
         except UnexpectedInput as exc:
             raise ParseError(f"cannot parse {sentence!r}: unexpected {text[exc.pos_in_stream:][:12]!r}") from None
-        found: set[Statement] = set()
-        unknown: set[str] = set()
-        for reading in CollapseAmbiguities().transform(tree):
-            found.update(self.statements_of(reading, unknown))
-        if not found and unknown:
-            words = ", ".join(repr(w) for w in sorted(unknown))
-            raise ParseError(f"cannot parse {sentence!r}: no known term for {words}")
+        found = self.resolve_tree(tree)
         if not found:
-            raise ParseError(f"cannot parse {sentence!r}: its words fit no statement form")
+            raise ParseError(f"cannot parse {sentence!r}: {self.why_unread(text)}")
         return sorted(found)
 
-    def statements_of(self, tree: Tree, unknown: set[str]) -> list[Statement]:
+    def resolve_tree(self, tree: Tree) -> set[Statement]:
+        found: set[Statement] = set()
+        for reading in CollapseAmbiguities().transform(tree):
+            found.update(self.statements_of(reading))
+        return found
+
+    def why_unread(self, text: str) -> str:
+        """Name the words no term has; else say if the sentence only lacks its end."""
+        unknown = [w for w in WORD.findall(text) if w not in self.vocabulary()]
+        if unknown:
+            return "no known term for " + ", ".join(repr(w) for w in dict.fromkeys(unknown))
+        if self.completes(text.rstrip(".?! ")):
+            return "the sentence ends too early"
+        return "its words fit no statement form"
+
+    def vocabulary(self) -> set[str]:
+        if self._vocabulary is None:
+            words = {w for surface in self.names.surfaces() for w in surface.split()}
+            words |= {self.literal(t).lower() for expansions in self.rules.values() for e in expansions for t in e
+                      if isinstance(t, Terminal) and t.name != "NAME" and t.name != "END"}
+            self._vocabulary = words
+        return self._vocabulary
+
+    def completes(self, text: str) -> bool:
+        """Does adding one known name to the end make it a sentence?"""
+        by_number: dict[str, list[str]] = defaultdict(list)
+        for forms in self.names.forms.values():
+            for number, surface in forms.items():
+                if len(by_number[number]) < 3:
+                    by_number[number].append(surface)
+        for probe in sorted({p for probes in by_number.values() for p in probes}):
+            try:
+                if self.resolve_tree(self.lark.parse(f"{text} {normalize(probe)}")):
+                    return True
+            except UnexpectedInput:
+                continue
+        return False
+
+    def statements_of(self, tree: Tree) -> list[Statement]:
         clause = next(child for child in tree.children if isinstance(child, Tree) and "__" in child.data)
         kind = clause.data.split("__")[0]
         isa, form = KINDS[kind]
@@ -231,8 +265,6 @@ class Grammar:
             elif child.data in SLOT_NUMBER:
                 text = " ".join(token.value for token in child.children if isinstance(token, Token))
                 slots[child.data.split("_")[0]] = self.names.resolve(text, SLOT_NUMBER[child.data])
-                if not self.names.known(text):
-                    unknown.add(text)
         if not isa and relation == ISA:
             return []
         pairs = itertools.product(slots.get("subj", []), slots.get("obj", []))

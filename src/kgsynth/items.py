@@ -221,7 +221,9 @@ class ItemBuilder:
         if not support <= trained:
             return None
         if statement.subject in holdout:
-            return "category_holdout"
+            parent_facts = {f for f in support if f.subject == statement.subject}
+            held = all(f.relation == ISA and f.form is Form.ALL for f in parent_facts)
+            return "category_holdout" if parent_facts and held else None
         if derivation.rule in REVERSAL_RULES and len(support) == 1:
             return "reversal"
         if len(support) == 2:
