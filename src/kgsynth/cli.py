@@ -49,6 +49,25 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--kb", help="a directory written by synth")
     check.add_argument("--json", action="store_true", help="one JSON object per claim")
     check.set_defaults(run=run_check)
+
+    evaluate = commands.add_parser("eval", help="score a model on a dataset: baseline or in-context learning")
+    evaluate.add_argument("--data", required=True, help="a directory written by synth")
+    evaluate.add_argument("--regime", required=True, choices=("baseline", "icl"))
+    evaluate.add_argument("--model", default="local", help="local (embedded Gemma 3 270M), local:PATH, local:smollm2")
+    evaluate.add_argument("--out", required=True, help="run directory; rerunning resumes it")
+    evaluate.add_argument("--scoring", default="likelihood", choices=("likelihood", "generate"))
+    evaluate.add_argument("--subsample", type=float, help="share of the documents in context (icl), e.g. 0.125")
+    evaluate.add_argument("--split", action="append", default=[], help="only this split (repeatable)")
+    evaluate.add_argument("--limit", type=int, help="at most this many items per split")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--device", help="cuda or cpu (default: cuda when present)")
+    evaluate.add_argument("--dtype", choices=("float32", "bfloat16", "float16"))
+    evaluate.set_defaults(run=run_eval)
+
+    report = commands.add_parser("report", help="table and figure comparing eval runs")
+    report.add_argument("runs", nargs="+", help="run directories written by eval")
+    report.add_argument("--out", default="report", help="where report.md and report.png go (default: report)")
+    report.set_defaults(run=run_report)
     return parser
 
 
@@ -141,6 +160,68 @@ def run_check(args: argparse.Namespace) -> None:
             out.print(f"  by {d.rule} ({d.hops} hop{'s' if d.hops != 1 else ''}) from:")
             for premise in d.premises:
                 out.print(f"    {describe(grammar, premise)}")
+
+
+def run_eval(args: argparse.Namespace) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .evaluate import EvalConfig, Evaluator
+    from .models import load_model
+
+    config = EvalConfig(data=str(Path(args.data)), regime=args.regime, model=args.model, scoring=args.scoring,
+                        subsample=args.subsample, splits=sorted(args.split), limit=args.limit, seed=args.seed)
+    config.validate()
+    if not (Path(args.data) / "manifest.json").is_file():
+        raise KgsynthError(f"--data {args.data} is not a directory written by synth (no manifest.json)")
+    judge = make_judge(args.data) if args.scoring == "generate" else None
+    with console.status(f"loading {args.model}"):
+        model = load_model(args.model, progress=lambda text: console.print(text), device=args.device, dtype=args.dtype)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(f"{args.regime} · {args.model}", total=None)
+
+        def advance(count: int, total: int) -> None:
+            bar.update(task, total=total, advance=count)
+
+        metrics = Evaluator(model, config, Path(args.out), judge).evaluate(advance)
+    show_metrics(metrics, f"{args.regime} · {args.model} · {args.data}")
+
+
+def make_judge(data: str):
+    from .dataset import load_dataset
+    from .grammar import ParseError
+
+    dataset = load_dataset(data)
+
+    def judge(sentence: str) -> str:
+        try:
+            statement = dataset.naming.grammar.parse(sentence)
+        except ParseError:
+            return "unparseable"
+        return dataset.oracle.query(statement, closed_world=True).value
+
+    return judge
+
+
+def show_metrics(metrics: dict, title: str) -> None:
+    table = Table(title=title)
+    for column in ("split", "n", "accuracy", "± se", "wilson 95%", "length-norm.", "chance"):
+        table.add_column(column, justify="right", no_wrap=column == "split")
+    for split, m in metrics.items():
+        low, high = m["wilson95"]
+        norm = f"{m['accuracy_norm']:.3f}" if "accuracy_norm" in m else "—"
+        chance = f"{m['chance']:.3f}" if "chance" in m else "—"
+        table.add_row(split, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['stderr']:.3f}", f"[{low:.3f}, {high:.3f}]",
+                      norm, chance)
+    Console().print(table)
+
+
+def run_report(args: argparse.Namespace) -> None:
+    from .report import write_report
+
+    runs, path = write_report(args.runs, Path(args.out))
+    Console().print(path.read_text().split("\n\n![")[0])
+    Console().print(f"wrote {path} and {path.with_suffix('.png')} ({len(runs)} runs)")
 
 
 def parse_range(text: str) -> tuple[int, int]:

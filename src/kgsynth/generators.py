@@ -85,6 +85,9 @@ def generate_comparisons(task: ComparisonTask, schema: Schema, rng: random.Rando
     while remaining > 0:
         length = min(task.chain_length, remaining)
         prop = rng.choice(dims)
+        inverse = schema.properties[prop].inverse
+        if inverse and schema.properties[inverse].strict_order and rng.random() < 0.5:
+            prop = inverse  # half the facts in each wording, so no phrase is always the answer
         chain = [names("entity") for _ in range(length + 1)]
         for left, right in zip(chain, chain[1:], strict=False):
             out.fact(left, prop, right)

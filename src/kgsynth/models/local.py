@@ -1,0 +1,95 @@
+"""Local transformers models, offline: the embedded Gemma 3 270M, SmolLM2, or any path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import KgsynthError
+from .base import Model, Progress, Score, ScoreRequest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever downloaded from a model hub
+
+DTYPES = ("float32", "bfloat16", "float16")
+
+
+def import_torch():
+    try:
+        import torch
+        import transformers
+    except ImportError:
+        raise KgsynthError(
+            "local models need the extra 'local': pip install torch==2.13.0 && pip install -e '.[local]'"
+        ) from None
+    transformers.logging.set_verbosity_error()
+    return torch, transformers
+
+
+def resolve_checkpoint(target: str, progress=print) -> Path:
+    from . import embedded
+
+    if target == "embedded":
+        return embedded.converted(embedded.EMBEDDED, embedded.embedded_gguf(), progress)
+    if target == "smollm2":
+        return embedded.converted(embedded.SMOLLM2, embedded.smollm2_gguf(), progress)
+    path = Path(target).expanduser()
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise KgsynthError(f"model file not found: {path}")
+        return embedded.converted(f"gguf-{path.stem}-{embedded.file_digest(path)[:12]}", path.resolve(), progress)
+    if not (path / "config.json").is_file():
+        raise KgsynthError(f"not a transformers model directory (no config.json): {path}")
+    return path
+
+
+class LocalModel(Model):
+    def __init__(self, checkpoint: Path, device: str | None = None, dtype: str | None = None, batch_size: int = 16):
+        torch, transformers = import_torch()
+        from .scoring import PrefixScorer
+
+        self.checkpoint = checkpoint
+        self.name = f"local:{checkpoint.name}"
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        dtype = dtype or ("bfloat16" if self.device.type == "cuda" else "float32")
+        if dtype not in DTYPES:
+            raise KgsynthError(f"unknown dtype {dtype!r}: use one of {', '.join(DTYPES)}")
+        self.tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint)
+        self.model = transformers.AutoModelForCausalLM.from_pretrained(checkpoint, dtype=getattr(torch, dtype))
+        self.model.to(self.device).eval()
+        config = self.model.config
+        self.max_context = int(getattr(config, "max_position_embeddings", 2048) or 2048)
+        start = self.tokenizer.bos_token_id
+        self.start_id = start if start is not None else self.tokenizer.eos_token_id
+        self.scorer = PrefixScorer(self.model, self.tokenizer, self.device, self.start_id, batch_size=batch_size)
+
+    @classmethod
+    def open(cls, target: str, progress=print, **options) -> LocalModel:
+        return cls(resolve_checkpoint(target, progress), **options)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def score(self, requests: Sequence[ScoreRequest], progress: Progress | None = None,
+              shared_prefix: str | None = None) -> list[Score]:
+        return self.scorer.score(requests, progress, shared_prefix)
+
+    def generate(self, prompts: Sequence[str], max_tokens: int = 48, stop: Sequence[str] = ("\n",),
+                 temperature: float = 0.0, seed: int = 0) -> list[str]:
+        torch, _ = import_torch()
+        outputs = []
+        for prompt in prompts:
+            torch.manual_seed(seed)
+            ids = self.tokenizer(prompt, return_tensors="pt").to(self.device)
+            sampled = temperature > 0
+            generated = self.model.generate(**ids, max_new_tokens=max_tokens, do_sample=sampled,
+                                            temperature=temperature if sampled else None, top_p=None, top_k=None,
+                                            pad_token_id=self.tokenizer.pad_token_id or self.start_id)
+            text = self.tokenizer.decode(generated[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+            outputs.append(cut_at_stop(text, stop))
+        return outputs
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    cuts = [text.index(s) for s in stop if s and s in text]
+    return text[: min(cuts)] if cuts else text
