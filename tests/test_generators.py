@@ -75,8 +75,10 @@ def test_comparison_default_is_100_independent_pairs(schemas) -> None:
     assert world.individuals == entities
     for s in facts:
         assert s.form is Form.FACT
-        assert s.relation in schema.forward_inverses
         assert schema.properties[s.relation].strict_order
+    # each fact in either wording of its dimension, so no phrase is always the answer
+    forward = sum(s.relation in schema.forward_inverses for s in facts)
+    assert 25 <= forward <= 75
     # kgs:entityClass: every entity is typed
     typed = {s.subject for s in world.asserted if s.relation == ISA and s.object == "Entity" and s.form is Form.FACT}
     assert typed == entities
@@ -106,7 +108,7 @@ def test_comparison_chains(schemas, facts: int, chain: int, chains: list[int]) -
 
 def test_comparison_dimension_setting(schemas) -> None:
     world = world_with(schemas["simple_reversals"], ComparisonTask(facts=30, dimension=("heavierThan",)))
-    assert {s.relation for s in comparison_facts(world)} == {"heavierThan"}
+    assert {s.relation for s in comparison_facts(world)} == {"heavierThan", "lighterThan"}  # both wordings
 
 
 def test_comparison_dimension_must_be_a_strict_order(schemas) -> None:

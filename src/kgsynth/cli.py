@@ -168,8 +168,9 @@ def run_eval(args: argparse.Namespace) -> None:
     from .evaluate import EvalConfig, Evaluator
     from .models import load_model
 
-    config = EvalConfig(data=str(Path(args.data)), regime=args.regime, model=args.model, scoring=args.scoring,
-                        subsample=args.subsample, splits=sorted(args.split), limit=args.limit, seed=args.seed)
+    config = EvalConfig(data=str(Path(args.data).resolve()), regime=args.regime, model=args.model,
+                        scoring=args.scoring, subsample=args.subsample, splits=sorted(args.split), limit=args.limit,
+                        seed=args.seed, dtype=args.dtype)
     config.validate()
     if not (Path(args.data) / "manifest.json").is_file():
         raise KgsynthError(f"--data {args.data} is not a directory written by synth (no manifest.json)")

@@ -32,6 +32,7 @@ class EvalConfig:
     splits: list[str] = field(default_factory=list)
     limit: int | None = None  # items per split
     seed: int = 0
+    dtype: str | None = None  # part of the run: scores in another precision differ
 
     def validate(self) -> None:
         if self.regime not in REGIMES:
@@ -55,15 +56,21 @@ def corpus_prefix(data: Path, regime: str, subsample: float | None, seed: int) -
 
 
 def check_fits(model: Model, prefix: str, items: list[dict], subsample: float | None) -> int:
+    """Refuse a context over the model's window, suggesting a --subsample that fits."""
     prefix_tokens = model.count_tokens(prefix)
     longest = max((model.count_tokens(i["prompt"] + max(i["options"], key=len)) for i in items), default=0)
-    if prefix_tokens + longest + 2 > model.max_context:
-        share = (subsample or 1.0) * (model.max_context - longest - 64) / max(prefix_tokens, 1)
-        raise KgsynthError(
-            f"the corpus is {prefix_tokens:,} tokens, over the model's window of {model.max_context:,}: "
-            f"try --subsample {math.floor(share * 100) / 100:.2f}"
-        )
-    return prefix_tokens
+    if prefix_tokens + longest + 2 <= model.max_context:
+        return prefix_tokens
+    if longest + 2 > model.max_context or not prefix:
+        raise KgsynthError(f"a question with its option is {longest:,} tokens, over the model's window of "
+                           f"{model.max_context:,}: use a model with a longer context")
+    room = model.max_context - longest - 64  # leave a margin: documents differ in length
+    share = math.floor((subsample or 1.0) * room / prefix_tokens * 10_000) / 10_000
+    if share <= 0:
+        raise KgsynthError(f"the corpus is {prefix_tokens:,} tokens and the model's window of {model.max_context:,} "
+                           "leaves no room for it: use a model with a longer context")
+    raise KgsynthError(f"the corpus is {prefix_tokens:,} tokens, over the model's window of "
+                       f"{model.max_context:,}: try --subsample {share:g}")
 
 
 def select_items(data: Path, splits: list[str], limit: int | None) -> list[dict]:

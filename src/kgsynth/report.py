@@ -14,8 +14,10 @@ def load_runs(paths: list[str]) -> list[dict]:
         if not (path / "metrics.json").is_file():
             raise KgsynthError(f"{path} has no metrics.json: is it a finished `eval` run?")
         config = read_json(path / "run.json")["config"]
-        label = f"{config['regime']}" + (f" ({config['model']})" if len({p for p in paths}) > 1 else "")
-        runs.append({"path": path, "config": config, "metrics": read_json(path / "metrics.json"), "label": label})
+        runs.append({"path": path, "config": config, "metrics": read_json(path / "metrics.json")})
+    several_models = len({r["config"]["model"] for r in runs}) > 1
+    for run in runs:
+        run["label"] = run["config"]["regime"] + (f" ({run['config']['model']})" if several_models else "")
     labels = [r["label"] for r in runs]
     for run in runs:
         if labels.count(run["label"]) > 1:

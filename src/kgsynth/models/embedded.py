@@ -25,11 +25,23 @@ def cache_root() -> Path:
     return Path(os.environ.get("KGSYNTH_CACHE") or Path.home() / ".cache" / "kgsynth")
 
 
-def file_digest(path: Path) -> str:
+SAMPLE = 1 << 22  # bytes hashed at each end of a file when checking the cache
+
+
+def file_digest(path: Path, sample: bool = False) -> str:
+    """sha256 of the file, or (sample) of its size and first and last 4 MiB: a truncated,
+    partial or overwritten checkpoint is caught without reading a gigabyte at every load."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
+        if sample:
+            size = path.stat().st_size
+            digest.update(str(size).encode())
+            digest.update(handle.read(SAMPLE))
+            handle.seek(max(0, size - SAMPLE))
+            digest.update(handle.read(SAMPLE))
+        else:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -43,13 +55,13 @@ def is_complete(directory: Path) -> bool:
         return False
     for name, (size, digest) in files.items():
         path = directory / name
-        if not path.is_file() or path.stat().st_size != size or file_digest(path) != digest:
+        if not path.is_file() or path.stat().st_size != size or file_digest(path, sample=True) != digest:
             return False
     return bool(files)
 
 
 def write_marker(directory: Path) -> None:
-    files = {p.name: (p.stat().st_size, file_digest(p)) for p in sorted(directory.iterdir()) if p.is_file()}
+    files = {p.name: (p.stat().st_size, file_digest(p, sample=True)) for p in sorted(directory.iterdir()) if p.is_file()}
     (directory / MARKER).write_text(json.dumps({"files": files}, indent=2))
 
 

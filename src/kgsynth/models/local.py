@@ -61,6 +61,8 @@ class LocalModel(Model):
         self.max_context = int(getattr(config, "max_position_embeddings", 2048) or 2048)
         start = self.tokenizer.bos_token_id
         self.start_id = start if start is not None else self.tokenizer.eos_token_id
+        pad = self.tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else self.start_id
         self.scorer = PrefixScorer(self.model, self.tokenizer, self.device, self.start_id, batch_size=batch_size)
 
     @classmethod
@@ -84,7 +86,7 @@ class LocalModel(Model):
             sampled = temperature > 0
             generated = self.model.generate(**ids, max_new_tokens=max_tokens, do_sample=sampled,
                                             temperature=temperature if sampled else None, top_p=None, top_k=None,
-                                            pad_token_id=self.tokenizer.pad_token_id or self.start_id)
+                                            pad_token_id=self.pad_id)
             text = self.tokenizer.decode(generated[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
             outputs.append(cut_at_stop(text, stop))
         return outputs

@@ -1,0 +1,150 @@
+"""kgsynth.report on runs written by Evaluator with a fake model; `report` and `eval` through cli.py."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import ROOT, make_fake_model, write_synth
+
+from kgsynth.errors import KgsynthError
+from kgsynth.evaluate import EvalConfig, Evaluator
+from kgsynth.report import load_runs, write_report
+
+PNG = b"\x89PNG\r\n\x1a\n"
+SPLITS = ("rephrased", "reversal", "all")
+CELL = r"\d\.\d{3} ± \d\.\d{3} \[\d\.\d{2}, \d\.\d{2}\] \(n=\d+\)"
+
+
+@pytest.fixture(scope="module")
+def runs(synthesized, tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("report")
+    data = write_synth(synthesized("simple_reversals"), root / "data")
+    found = {}
+    for regime in ("baseline", "icl"):
+        found[regime] = root / regime
+        config = EvalConfig(data=str(data), regime=regime, model="fake", limit=15)
+        Evaluator(make_fake_model(), config, found[regime]).evaluate()
+    found["data"] = data
+    return found
+
+
+def table_rows(report: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in report.splitlines():
+        if line.startswith("| ") and not line.startswith("| split"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_report_has_a_row_per_split_with_both_runs(runs, tmp_path):
+    found, path = write_report([str(runs["baseline"]), str(runs["icl"])], tmp_path / "out")
+    assert path == tmp_path / "out" / "report.md" and len(found) == 2
+    text = path.read_text()
+    header = next(line for line in text.splitlines() if line.startswith("| split"))
+    assert "baseline" in header and "icl" in header
+    rows = table_rows(text)
+    assert list(rows) == list(SPLITS)
+    for split in SPLITS:
+        chance, baseline, icl = rows[split]
+        assert chance == "0.500"
+        for cell, regime in ((baseline, "baseline"), (icl, "icl")):
+            assert re.fullmatch(CELL, cell), cell
+            metrics = json.loads((runs[regime] / "metrics.json").read_text())[split]
+            assert cell.startswith(f"{metrics['accuracy']:.3f} ± {metrics['stderr']:.3f}")
+            assert cell.endswith(f"(n={metrics['n']})")
+    assert "![accuracy per split](report.png)" in text
+    assert str(runs["baseline"]) in text and str(runs["icl"]) in text
+    png = tmp_path / "out" / "report.png"
+    assert png.is_file() and png.read_bytes()[:8] == PNG and png.stat().st_size > 5000
+
+
+def test_run_without_metrics_is_refused(runs, tmp_path):
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    (unfinished / "run.json").write_text((runs["icl"] / "run.json").read_text())
+    with pytest.raises(KgsynthError, match="has no metrics.json"):
+        write_report([str(runs["baseline"]), str(unfinished)], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(KgsynthError, match="has no metrics.json"):
+        write_report([str(tmp_path / "absent")], tmp_path / "out")
+
+
+def test_same_label_twice_is_told_apart_by_directory(runs, tmp_path):
+    again = copy_run(runs["baseline"], tmp_path / "baseline-again", "fake")
+    found, path = write_report([str(runs["baseline"]), str(again)], tmp_path / "out")
+    labels = [r["label"] for r in found]
+    assert labels[0] != labels[1]
+    assert labels[0].startswith("baseline") and labels[0].endswith("[baseline]")
+    assert labels[1].startswith("baseline") and labels[1].endswith("[baseline-again]")
+    header = next(line for line in path.read_text().splitlines() if line.startswith("| split"))
+    assert labels[0] in header and labels[1] in header
+
+
+def test_splits_missing_from_a_run_show_a_dash(runs, tmp_path):
+    only = tmp_path / "only-reversal"
+    config = EvalConfig(data=str(runs["data"]), regime="icl", model="fake", splits=["reversal"], limit=5)
+    Evaluator(make_fake_model(), config, only).evaluate()
+    _, path = write_report([str(runs["baseline"]), str(only)], tmp_path / "out")
+    rows = table_rows(path.read_text())
+    assert rows["rephrased"][2] == "—" and re.fullmatch(CELL, rows["rephrased"][1])
+    assert re.fullmatch(CELL, rows["reversal"][2]) and rows["reversal"][2].endswith("(n=5)")
+    assert (tmp_path / "out" / "report.png").read_bytes()[:8] == PNG
+
+
+def copy_run(source: Path, target: Path, model: str) -> Path:
+    target.mkdir()
+    record = json.loads((source / "run.json").read_text())
+    record["config"]["model"] = model
+    (target / "run.json").write_text(json.dumps(record))
+    (target / "metrics.json").write_text((source / "metrics.json").read_text())
+    return target
+
+
+def test_labels_name_the_model_when_runs_differ_in_model(runs, tmp_path):
+    other = copy_run(runs["icl"], tmp_path / "other", "local:smollm2")
+    labels = [r["label"] for r in load_runs([str(runs["baseline"]), str(other)])]
+    assert labels == ["baseline (fake)", "icl (local:smollm2)"]
+
+
+def test_labels_are_the_regimes_when_runs_share_the_model(runs):
+    """The model goes into a label only to tell runs apart: with one model the regime is enough.
+    (load_runs tests len({p for p in paths}) > 1, the number of run paths, not of models.)"""
+    labels = [r["label"] for r in load_runs([str(runs["baseline"]), str(runs["icl"])])]
+    assert labels == ["baseline", "icl"]
+
+
+# --- through cli.py --------------------------------------------------------------------------
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_report(runs, tmp_path):
+    out = tmp_path / "cli-report"
+    done = cli("report", str(runs["baseline"]), str(runs["icl"]), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stdout and "2 runs" in done.stdout
+    assert list(table_rows((out / "report.md").read_text())) == list(SPLITS)
+    assert (out / "report.png").read_bytes()[:8] == PNG
+
+
+def test_cli_report_of_an_unfinished_run(tmp_path):
+    done = cli("report", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("kgsynth: error:") and "metrics.json" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_cli_eval_of_missing_data(tmp_path):
+    done = cli("eval", "--data", "/nonexistent", "--regime", "baseline", "--out", str(tmp_path / "run"))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kgsynth: error:") and "/nonexistent" in lines[0], done.stderr
+    assert not (tmp_path / "run").exists()
