@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import __version__
@@ -64,6 +66,48 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--dtype", choices=("float32", "bfloat16", "float16"))
     evaluate.set_defaults(run=run_eval)
 
+    tune = commands.add_parser("finetune", help="fine-tune a local model on a dataset's training text")
+    tune.add_argument("--data", required=True, help="a directory written by synth")
+    tune.add_argument("--model", default="local", help="local (embedded Gemma 3 270M), local:PATH, local:smollm2")
+    tune.add_argument("--out", required=True, help="run directory; rerunning resumes from its checkpoint")
+    tune.add_argument("--shape", default="independent", choices=("documents", "independent", "cumulative"))
+    tune.add_argument("--preset", choices=("cpu", "gpu"), help="defaults for the settings below (default: by device)")
+    tune.add_argument("--method", choices=("lora", "full"))
+    tune.add_argument("--steps", type=int)
+    tune.add_argument("--batch-size", type=int)
+    tune.add_argument("--lr", type=float, help="learning rate")
+    tune.add_argument("--seed", type=int, default=0)
+    tune.add_argument("--extra", action="append", default=[], help="another train.jsonl-shaped file (repeatable)")
+    tune.add_argument("--device", help="cuda or cpu (default: cuda when present)")
+    tune.set_defaults(run=run_finetune)
+
+    augment = commands.add_parser("augment", help="model-written augmentations, audited by the oracle")
+    augment.add_argument("--data", required=True, help="a directory written by synth")
+    augment.add_argument("--strategy", required=True, choices=("local", "global"))
+    augment.add_argument("--model", default="local", help="local, local:PATH, local:smollm2")
+    augment.add_argument("--out", required=True, help="run directory; rerunning resumes it")
+    augment.add_argument("--max-tokens", type=int, default=64)
+    augment.add_argument("--samples", type=int, default=1)
+    augment.add_argument("--temperature", type=float, default=0.0)
+    augment.add_argument("--seed", type=int, default=0)
+    augment.add_argument("--limit", type=int, help="at most this many sources")
+    augment.add_argument("--subsample", type=float, help="share of the corpus in the global prompt")
+    augment.add_argument("--prompt-file", help="your own prompt ({sentence}; or {corpus} and {document})")
+    augment.add_argument("--keep", default="entailed", choices=("entailed", "parsed", "all"))
+    augment.add_argument("--device", help="cuda or cpu (default: cuda when present)")
+    augment.add_argument("--dtype", choices=("float32", "bfloat16", "float16"))
+    augment.set_defaults(run=run_augment)
+
+    study = commands.add_parser("study", help="synth, every regime (baseline, icl, ft, augmented ft, oracle ft), report")
+    study.add_argument("--ontology", required=True, help="RDF/OWL file")
+    study.add_argument("--model", default="local", help="local (embedded Gemma 3 270M), local:PATH, local:smollm2")
+    study.add_argument("--out", required=True, help="study directory; rerunning reuses finished work")
+    study.add_argument("--quick", action="store_true", help="25 items per split, LoRA, 40 steps, 30 augmentation sources")
+    study.add_argument("--regime", action="append", default=[], help="only this regime (repeatable)")
+    study.add_argument("--seed", type=int, default=0)
+    study.add_argument("--device", help="cuda or cpu (default: cuda when present)")
+    study.set_defaults(run=run_study)
+
     report = commands.add_parser("report", help="table and figure comparing eval runs")
     report.add_argument("runs", nargs="+", help="run directories written by eval")
     report.add_argument("--out", default="report", help="where report.md and report.png go (default: report)")
@@ -72,38 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_synth(args: argparse.Namespace) -> None:
-    from .documents import build_corpus
-    from .export import counts, dataset_files, synth_files
-    from .items import build_items
-    from .lexicon import LexiconConfig
-    from .naming import name_world
-    from .ontology import load_schema
-    from .oracle import Oracle
-    from .outdir import OutputDir
-    from .world import build_world
+    from .synth import synthesize
 
     started = time.perf_counter()
-    out = OutputDir(args.out)  # checks --out before any work; writes nothing yet
-    try:
-        with console.status("reading the ontology"):
-            schema = load_schema(args.ontology)
-        with console.status("sampling the world"):
-            world = build_world(schema, args.seed)
-        with console.status(f"closing {len(world.asserted):,} asserted statements"):
-            oracle = Oracle(world)
-        with console.status("naming terms and writing documents"):
-            low, high = parse_range(args.word_length)
-            naming = name_world(world, LexiconConfig(min_length=low, max_length=high, seed=args.seed), args.keep_labels)
-            corpus = build_corpus(world, naming)
-        with console.status("building test items"):
-            items = build_items(oracle, naming, corpus)
-        with console.status("writing"):
-            files = synth_files(oracle, Path(args.ontology), dataset_files(naming, corpus, items))
-    except BaseException:
-        out.discard()
-        raise
-    out.write(files)
-    show_summary(args, counts(oracle), time.perf_counter() - started)
+    figures = synthesize(args.ontology, args.seed, args.out, args.keep_labels, parse_range(args.word_length),
+                         status=console.status)
+    show_summary(args, figures, time.perf_counter() - started)
 
 
 def run_stats(args: argparse.Namespace) -> None:
@@ -162,9 +180,16 @@ def run_check(args: argparse.Namespace) -> None:
                 out.print(f"    {describe(grammar, premise)}")
 
 
-def run_eval(args: argparse.Namespace) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+@contextmanager
+def progress_bar(description: str):
+    """A rich bar; yields advance(count, total)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda count, total: bar.update(task, total=total, advance=count)
 
+
+def run_eval(args: argparse.Namespace) -> None:
     from .evaluate import EvalConfig, Evaluator
     from .models import load_model
 
@@ -177,13 +202,7 @@ def run_eval(args: argparse.Namespace) -> None:
     judge = make_judge(args.data) if args.scoring == "generate" else None
     with console.status(f"loading {args.model}"):
         model = load_model(args.model, progress=lambda text: console.print(text), device=args.device, dtype=args.dtype)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(f"{args.regime} · {args.model}", total=None)
-
-        def advance(count: int, total: int) -> None:
-            bar.update(task, total=total, advance=count)
-
+    with progress_bar(f"{args.regime} · {args.model}") as advance:
         metrics = Evaluator(model, config, Path(args.out), judge).evaluate(advance)
     show_metrics(metrics, f"{args.regime} · {args.model} · {args.data}")
 
@@ -215,6 +234,53 @@ def show_metrics(metrics: dict, title: str) -> None:
         table.add_row(split, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['stderr']:.3f}", f"[{low:.3f}, {high:.3f}]",
                       norm, chance)
     Console().print(table)
+
+
+def run_finetune(args: argparse.Namespace) -> None:
+    from .finetune import finetune, preset_config
+
+    config = preset_config(args.data, args.model, args.device, args.preset, shape=args.shape, method=args.method,
+                           steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
+                           extra=[str(Path(e).resolve()) for e in args.extra])
+    config.validate()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(f"{config.method} · {config.shape} · {args.model}", total=config.steps, loss="—")
+        out = finetune(config, Path(args.out), args.device,
+                       progress=lambda step, total, loss: bar.update(task, completed=step, loss=f"{loss:.3f}"))
+    Console().print(f"fine-tuned {config.steps} steps; model in {out} (eval with --model local:{out}); "
+                    f"loss curve {Path(args.out) / 'loss.png'}")
+
+
+def run_augment(args: argparse.Namespace) -> None:
+    from .audit import show_audit
+    from .augment import AugmentConfig, Augmenter
+    from .models import load_model
+
+    config = AugmentConfig(data=str(Path(args.data).resolve()), strategy=args.strategy, model=args.model,
+                           max_tokens=args.max_tokens, samples=args.samples, temperature=args.temperature,
+                           seed=args.seed, limit=args.limit, subsample=args.subsample,
+                           prompt_file=str(Path(args.prompt_file).resolve()) if args.prompt_file else None)
+    config.validate()
+    if not (Path(args.data) / "manifest.json").is_file():
+        raise KgsynthError(f"--data {args.data} is not a directory written by synth (no manifest.json)")
+    with console.status(f"loading {args.model}"):
+        model = load_model(args.model, progress=lambda text: console.print(text), device=args.device, dtype=args.dtype)
+    with progress_bar(f"augment {args.strategy} · {args.model}") as advance:
+        result = Augmenter(model, config, Path(args.out)).augment(advance, keep=args.keep)
+    show_audit(result, f"augment {args.strategy} · {args.model} · {args.data}")
+
+
+def run_study(args: argparse.Namespace) -> None:
+    from .study import REGIMES, Study, StudyConfig
+
+    config = StudyConfig(ontology=str(Path(args.ontology).resolve()), out=args.out, model=args.model, seed=args.seed,
+                         quick=args.quick, regimes=args.regime or list(REGIMES), device=args.device)
+    started = time.perf_counter()
+    report = Study(config, say=console.print, bar=progress_bar).run()
+    Console().print(report.read_text().split("\n\n![")[0])
+    Console().print(f"study finished in {(time.perf_counter() - started) / 60:.1f} min: {report}")
 
 
 def run_report(args: argparse.Namespace) -> None:

@@ -33,6 +33,7 @@ class EvalConfig:
     limit: int | None = None  # items per split
     seed: int = 0
     dtype: str | None = None  # part of the run: scores in another precision differ
+    label: str | None = None  # the name reports give this run (default: the regime)
 
     def validate(self) -> None:
         if self.regime not in REGIMES:

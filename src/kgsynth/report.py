@@ -17,7 +17,8 @@ def load_runs(paths: list[str]) -> list[dict]:
         runs.append({"path": path, "config": config, "metrics": read_json(path / "metrics.json")})
     several_models = len({r["config"]["model"] for r in runs}) > 1
     for run in runs:
-        run["label"] = run["config"]["regime"] + (f" ({run['config']['model']})" if several_models else "")
+        name = run["config"].get("label") or run["config"]["regime"]
+        run["label"] = name + (f" ({run['config']['model']})" if several_models else "")
     labels = [r["label"] for r in runs]
     for run in runs:
         if labels.count(run["label"]) > 1:

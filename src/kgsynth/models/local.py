@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,31 +44,57 @@ def resolve_checkpoint(target: str, progress=print) -> Path:
     return path
 
 
+def load_pretrained(checkpoint: Path, device: str | None = None, dtype: str | None = None, progress=print):
+    """Model and tokenizer from a directory; a LoRA adapter directory (written by
+    `finetune`) is loaded onto its base model and merged."""
+    torch, transformers = import_torch()
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    dtype = dtype or ("bfloat16" if device.type == "cuda" else "float32")
+    if dtype not in DTYPES:
+        raise KgsynthError(f"unknown dtype {dtype!r}: use one of {', '.join(DTYPES)}")
+    adapter = checkpoint / "adapter_config.json"
+    base = checkpoint
+    if adapter.is_file():
+        base = Path(json.loads(adapter.read_text())["base_model_name_or_path"])
+        if not (base / "config.json").is_file():
+            raise KgsynthError(f"the adapter in {checkpoint} needs its base model at {base}, which is missing")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint)
+    model = transformers.AutoModelForCausalLM.from_pretrained(base, dtype=getattr(torch, dtype))
+    if adapter.is_file():
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, checkpoint).merge_and_unload()
+    return model.to(device).eval(), tokenizer
+
+
 class LocalModel(Model):
-    def __init__(self, checkpoint: Path, device: str | None = None, dtype: str | None = None, batch_size: int = 16):
-        torch, transformers = import_torch()
+    """A transformers causal LM and its tokenizer, behind the Model interface."""
+
+    def __init__(self, model, tokenizer, name: str, batch_size: int = 16):
+        torch, _ = import_torch()
         from .scoring import PrefixScorer
 
-        self.checkpoint = checkpoint
-        self.name = f"local:{checkpoint.name}"
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        dtype = dtype or ("bfloat16" if self.device.type == "cuda" else "float32")
-        if dtype not in DTYPES:
-            raise KgsynthError(f"unknown dtype {dtype!r}: use one of {', '.join(DTYPES)}")
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint)
-        self.model = transformers.AutoModelForCausalLM.from_pretrained(checkpoint, dtype=getattr(torch, dtype))
-        self.model.to(self.device).eval()
-        config = self.model.config
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self.device = next(model.parameters()).device
+        config = model.config
         self.max_context = int(getattr(config, "max_position_embeddings", 2048) or 2048)
-        start = self.tokenizer.bos_token_id
-        self.start_id = start if start is not None else self.tokenizer.eos_token_id
-        pad = self.tokenizer.pad_token_id
+        start = tokenizer.bos_token_id
+        self.start_id = start if start is not None else tokenizer.eos_token_id
+        pad = tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.start_id
-        self.scorer = PrefixScorer(self.model, self.tokenizer, self.device, self.start_id, batch_size=batch_size)
+        self.scorer = PrefixScorer(model, tokenizer, self.device, self.start_id, batch_size=batch_size)
+        self.checkpoint: Path | None = None
 
     @classmethod
-    def open(cls, target: str, progress=print, **options) -> LocalModel:
-        return cls(resolve_checkpoint(target, progress), **options)
+    def open(cls, target: str, progress=print, device: str | None = None, dtype: str | None = None,
+             batch_size: int = 16) -> LocalModel:
+        checkpoint = resolve_checkpoint(target, progress)
+        model, tokenizer = load_pretrained(checkpoint, device, dtype, progress)
+        opened = cls(model, tokenizer, f"local:{checkpoint.name}", batch_size)
+        opened.checkpoint = checkpoint
+        return opened
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])

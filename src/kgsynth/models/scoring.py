@@ -20,6 +20,8 @@ import torch
 from ..errors import KgsynthError
 from .base import Progress, Score, ScoreRequest
 
+FLAT_CONTEXT = 64  # questions up to this many tokens past the shared prefix go in flat batches
+
 
 @dataclass(frozen=True)
 class Encoded:
@@ -84,6 +86,8 @@ class PrefixScorer:
         shared = common_prefix([e.context for e in encoded])
         kept = min(shared, encoded[0].tokens_within(len(shared_prefix))) if shared_prefix else 0
         base_cache, base_logits = self.prefix(encoded[0].ids[:kept])
+        if max(len(e.context) for e in encoded) - kept <= FLAT_CONTEXT:
+            return self.score_flat(encoded, base_cache, base_logits, kept, progress)
         shared_cache, shared_logits = self.extend(base_cache, encoded[0].ids[kept:shared], kept, copy_cache=True)
         if shared_logits is None:
             shared_logits = base_logits
@@ -103,6 +107,33 @@ class PrefixScorer:
                 if progress:
                     progress(len(batch))
         return scores  # type: ignore[return-value]
+
+    def score_flat(self, encoded: list[Encoded], cache, last_logits, offset: int, progress) -> list[Score]:
+        """Short questions: each request's tokens after the kept prefix (question and
+        option) as one row of a batch on copies of the prefix cache: one pass per batch."""
+        scores: list[Score] = []
+        for start in range(0, len(encoded), self.batch_size):
+            batch = encoded[start: start + self.batch_size]
+            rows = [e.ids[offset:] for e in batch]
+            width = max(len(r) for r in rows)
+            ids = torch.tensor([list(r) + [self.pad_id] * (width - len(r)) for r in rows], device=self.device)
+            positions = torch.arange(offset, offset + width, device=self.device)[None].expand(len(batch), -1)
+            repeated = None
+            if cache is not None:
+                repeated = copy.deepcopy(cache)
+                repeated.batch_repeat_interleave(len(batch))
+            logits = self.model(input_ids=ids, position_ids=positions, past_key_values=repeated, use_cache=True).logits
+            for row, e in enumerate(batch):
+                first = e.boundary - offset  # row position of the first scored token
+                targets = torch.tensor(rows[row][first:], device=self.device)
+                predicting = logits[row, max(first - 1, 0): len(rows[row]) - 1].float()
+                if first == 0:  # the first scored token follows the prefix itself
+                    predicting = torch.cat([last_logits[None], predicting])
+                picked = torch.log_softmax(predicting, dim=-1).gather(-1, targets[:, None])
+                scores.append(Score(float(picked.sum()), len(targets)))
+            if progress:
+                progress(len(batch))
+        return scores
 
     def prefix(self, tokens: tuple[int, ...]):
         """The cache and next-token logits after `tokens`, remembered for the next call."""

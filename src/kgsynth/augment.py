@@ -1,0 +1,390 @@
+"""Augmentation written by a model, and its audit by the oracle (STUDY.md, "Augmentation").
+
+Two strategies, as in the study:
+  local   each distinct training sentence -> rephrasings and reversals (a few-shot prompt);
+  global  the corpus in context, then one document -> inferences linking it to the rest.
+
+Every generated sentence is parsed back to a statement by the dataset's grammar and judged
+by the oracle (open world): entailed, contradicted, unknown, or unparseable. The run
+directory holds:
+  augment.json            the config (a rerun with another config is refused)
+  augmentations.jsonl     one line per candidate sentence, then one "done" line per source;
+                          a rerun skips the sources already done (resume)
+  audit.json              precision, contradiction and unparseable rates, novelty, coverage
+  train_augmented.jsonl   the kept sentences, in the train.jsonl schema
+
+Prompts are package data (kgsynth/prompts/augment_{local,global}.txt) or a file of the user's:
+{sentence} (local), {corpus} and {document} (global) are replaced, nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+from . import __version__
+from .audit import MAX_TEXT, Judge, answer_statements, audit, clean, read_documents, trained_statements
+from .dataset import Dataset, load_dataset, read_json
+from .documents import normalize_text
+from .errors import KgsynthError
+from .models.base import Model
+from .outdir import write_atomic
+from .statement import ISA, Statement
+
+STRATEGIES = ("local", "global")
+KEEPS = ("entailed", "parsed", "all")
+PLACEHOLDERS = {"local": ("{sentence}",), "global": ("{corpus}", "{document}")}
+PLACEHOLDER = re.compile(r"\{(sentence|corpus|document)\}")
+STOPS = {"local": ("\n\n", "\nSentence:"), "global": ("\n\n",)}
+SEPARATOR = "\n\n"
+MAX_CANDIDATES = 64  # per generation: a real one of max_tokens tokens holds far fewer
+BULLET = re.compile(r"^(?:[-*•·–—>]+|\(?\d{1,3}[.):]|\(\d{1,3}\))\s*")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+QUOTES = "\"'`“”‘’«»"
+
+
+@dataclass
+class AugmentConfig:
+    data: str
+    strategy: str
+    model: str
+    max_tokens: int = 64
+    samples: int = 1
+    temperature: float = 0.0
+    seed: int = 0
+    limit: int | None = None  # sources
+    subsample: float | None = None  # share of the corpus in the global prompt
+    prompt_file: str | None = None
+
+    def validate(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise KgsynthError(f"unknown strategy {self.strategy!r}: use {' or '.join(STRATEGIES)}")
+        if self.max_tokens < 1:
+            raise KgsynthError(f"--max-tokens must be at least 1, got {self.max_tokens}")
+        if self.samples < 1:
+            raise KgsynthError(f"--samples must be at least 1, got {self.samples}")
+        if self.temperature < 0:
+            raise KgsynthError(f"--temperature must be 0 or more, got {self.temperature}")
+        if self.samples > 1 and self.temperature == 0:
+            raise KgsynthError("--samples above 1 needs --temperature above 0 (greedy samples are all the same)")
+        if self.limit is not None and self.limit < 1:
+            raise KgsynthError(f"--limit must be at least 1, got {self.limit}")
+        if self.subsample is not None:
+            if not 0 < self.subsample <= 1:
+                raise KgsynthError(f"--subsample must be in (0, 1], got {self.subsample}")
+            if self.strategy != "global":
+                raise KgsynthError("--subsample applies to the global strategy only")
+
+
+# -- prompts ------------------------------------------------------------------------
+
+
+def load_prompt(strategy: str, prompt_file: str | None = None) -> str:
+    """The prompt template: the user's file, or the one shipped with kgsynth."""
+    if prompt_file:
+        try:
+            text = Path(prompt_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KgsynthError(f"cannot read --prompt-file {prompt_file}: {exc}") from None
+    else:
+        text = resources.files("kgsynth").joinpath("prompts", f"augment_{strategy}.txt").read_text(encoding="utf-8")
+    missing = [p for p in PLACEHOLDERS[strategy] if p not in text]
+    if missing:
+        where = prompt_file or f"the {strategy} prompt"
+        raise KgsynthError(f"{where} lacks the placeholder(s) {', '.join(missing)} the {strategy} strategy fills")
+    return text
+
+
+def fill(template: str, **values: str) -> str:
+    """Replace {sentence}, {corpus}, {document} in one pass (the values may hold braces)."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+# -- sources --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    text: str
+
+
+def select_sources(documents: list[dict], strategy: str, seed: int, limit: int | None) -> list[Source]:
+    """local: each training sentence with a distinct statement; global: each document. Seeded order."""
+    if strategy == "local":
+        seen: set[Statement] = set()
+        sources = []
+        for doc in documents:
+            for sentence in doc["sentences"]:
+                if sentence.get("statement") is None:
+                    continue
+                statement = Statement.from_json(sentence["statement"])
+                if statement not in seen:
+                    seen.add(statement)
+                    sources.append(Source(sentence["id"], sentence["text"]))
+    else:
+        sources = [Source(doc["id"], doc["text"]) for doc in documents]
+    random.Random(f"{seed}:augment").shuffle(sources)
+    return sources[:limit] if limit else sources
+
+
+def corpus_text(documents: list[dict], subsample: float | None, seed: int) -> str:
+    """All documents, or a seeded share of them (the same draw as `eval --regime icl`)."""
+    texts = [d["text"] for d in documents]
+    if subsample is not None and subsample < 1:
+        keep = max(1, round(len(texts) * subsample))
+        chosen = sorted(random.Random(f"{seed}:subsample").sample(range(len(texts)), keep))
+        texts = [texts[i] for i in chosen]
+    return SEPARATOR.join(texts)
+
+
+# -- splitting and judging ---------------------------------------------------------------
+
+
+def cut_at_stop(text: str, stop: Iterable[str]) -> str:
+    cuts = [text.index(s) for s in stop if s and s in text]
+    return text[: min(cuts)] if cuts else text
+
+
+def split_candidates(output: str) -> list[str]:
+    """Candidate sentences of a generation: lines, without bullets or numbers, split after . ! ?"""
+    found = []
+    for line in str(output).splitlines():
+        line = BULLET.sub("", line.strip()).strip()
+        for piece in SENTENCE_END.split(line):
+            piece = piece.strip().strip(QUOTES).strip()
+            piece = BULLET.sub("", piece).strip().strip(QUOTES).strip()
+            if any(ch.isalnum() for ch in piece):
+                found.append(piece)
+    return found
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
+def run_settings(config: AugmentConfig, prompt: str) -> dict:
+    manifest = read_json(Path(config.data) / "manifest.json")
+    return {"config": asdict(config), "prompt_sha256": hashlib.sha256(prompt.encode()).hexdigest(),
+            "data_manifest": manifest.get("outputs")}
+
+
+def check_run(run: Path, config: AugmentConfig, prompt: str) -> bool:
+    """True if `run` holds this augmentation already; refuses another one (config, prompt or
+    dataset changed), or a directory holding something else."""
+    settings, wanted = run / "augment.json", run_settings(config, prompt)
+    if settings.is_file():
+        previous = read_json(settings)
+        if previous.get("config") != wanted["config"]:
+            raise KgsynthError(f"{run} holds another augmentation ({previous.get('config')}); choose another --out")
+        if previous.get("prompt_sha256") != wanted["prompt_sha256"]:
+            raise KgsynthError(f"the prompt changed since {run} was started; choose another --out")
+        if previous.get("data_manifest") != wanted["data_manifest"]:
+            raise KgsynthError(f"{config.data} changed since {run} was started (synthesized again?); choose another --out")
+        return True
+    if run.exists() and (not run.is_dir() or any(run.iterdir())):
+        raise KgsynthError(f"--out {run} is not empty and holds no augmentation; choose another")
+    return False
+
+
+def create_run(run: Path, config: AugmentConfig, prompt: str) -> None:
+    run.mkdir(parents=True, exist_ok=True)
+    record = run_settings(config, prompt) | {"kgsynth_version": __version__}
+    write_atomic(run / "augment.json", (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+
+
+def load_records(run: Path) -> tuple[list[dict], set[str]]:
+    """(candidate records, ids of the sources done). Lines of a source left unfinished, and a
+    line cut short, are dropped and the file mended, so that source is generated again."""
+    path = run / "augmentations.jsonl"
+    if not path.is_file():
+        return [], set()
+    lines, parsed = path.read_text(encoding="utf-8").splitlines(), []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and "source_id" in record:
+            parsed.append((line, record))
+    done = {r["source_id"] for _, r in parsed if r.get("done")}
+    kept = [(line, r) for line, r in parsed if r["source_id"] in done]
+    if len(kept) != len(lines):
+        write_atomic(path, "".join(line + "\n" for line, _ in kept).encode())
+    return [r for _, r in kept if not r.get("done")], done
+
+
+class Augmenter:
+    def __init__(self, model: Model, config: AugmentConfig, run_dir: str | Path, dataset: Dataset | None = None):
+        config.validate()
+        self.model = model
+        self.config = config
+        self.run = Path(run_dir)
+        self.dataset = dataset if dataset is not None else load_dataset(config.data)
+        self.template = load_prompt(config.strategy, config.prompt_file)
+        self.documents = read_documents(self.dataset)
+        self.judge = Judge(self.dataset, self.documents)
+        self.sources = select_sources(self.documents, config.strategy, config.seed, config.limit)
+        self._corpus: str | None = None
+
+    @property
+    def corpus(self) -> str:
+        if self._corpus is None:
+            self._corpus = corpus_text(self.documents, self.config.subsample, self.config.seed)
+        return self._corpus
+
+    def prompt(self, source: Source) -> str:
+        if self.config.strategy == "local":
+            return fill(self.template, sentence=source.text)
+        return fill(self.template, corpus=self.corpus, document=source.text)
+
+    def check_fits(self) -> None:
+        """Refuse a prompt over the model's window before generating anything."""
+        if not self.sources:
+            return
+        longest = max(self.sources, key=lambda s: len(s.text))
+        tokens = self.model.count_tokens(self.prompt(longest)) + self.config.max_tokens
+        if tokens <= self.model.max_context:
+            return
+        if self.config.strategy == "global":
+            corpus = max(1, self.model.count_tokens(self.corpus))
+            room = self.model.max_context - (tokens - corpus) - 64
+            share = (self.config.subsample or 1.0) * room / corpus
+            if share > 0:
+                raise KgsynthError(f"the global prompt is {tokens:,} tokens with the answer, over the model's window of "
+                                   f"{self.model.max_context:,}: try --subsample {int(share * 10_000) / 10_000:g}")
+        raise KgsynthError(f"the {self.config.strategy} prompt is {tokens:,} tokens with the answer, over the model's "
+                           f"window of {self.model.max_context:,}: use a shorter prompt or a longer-context model")
+
+    def generate(self, source: Source) -> list[str]:
+        prompt, outputs = self.prompt(source), []
+        for sample in range(self.config.samples):
+            found = self.model.generate([prompt], max_tokens=self.config.max_tokens, stop=STOPS[self.config.strategy],
+                                        temperature=self.config.temperature, seed=self.config.seed + sample)
+            text = found[0] if found and isinstance(found[0], str) else ""
+            outputs.append(cut_at_stop(clean(text), STOPS[self.config.strategy]))
+        return outputs
+
+    def source_records(self, source: Source, outputs: list[str]) -> list[dict]:
+        records, dropped = [], 0
+        for sample, output in enumerate(outputs):
+            candidates = split_candidates(output)
+            dropped += max(0, len(candidates) - MAX_CANDIDATES)
+            records += [self.judge.record(source.id, self.config.strategy, text, sample)
+                        for text in candidates[:MAX_CANDIDATES]]
+        done = {"source_id": source.id, "strategy": self.config.strategy, "done": True, "candidates": len(records),
+                "outputs": [o[:4 * MAX_TEXT] for o in outputs]}
+        if dropped:
+            done["dropped"] = dropped
+        return [*records, done]
+
+    def augment(self, progress: Callable[[int, int], None] | None = None, keep: str | None = "entailed") -> dict:
+        """Generate for every source not done yet, then write audit.json (and the kept
+        sentences unless `keep` is None); returns the audit."""
+        if keep is not None and keep not in KEEPS:
+            raise KgsynthError(f"unknown --keep {keep!r}: use {', '.join(KEEPS)}")
+        existing = check_run(self.run, self.config, self.template)
+        records, done = load_records(self.run) if existing else ([], set())
+        todo = [s for s in self.sources if s.id not in done]
+        if todo:
+            self.check_fits()  # before the run directory exists: a refused prompt leaves nothing
+        if not existing:
+            create_run(self.run, self.config, self.template)
+        if progress:
+            progress(len(self.sources) - len(todo), len(self.sources))
+        with (self.run / "augmentations.jsonl").open("a", encoding="utf-8") as out:
+            for source in todo:
+                lines = self.source_records(source, self.generate(source))
+                out.write("".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in lines))
+                out.flush()
+                records += lines[:-1]
+                if progress:
+                    progress(1, len(self.sources))
+        result = audit(records, self.dataset, sources=len(self.sources), judge=self.judge)
+        write_atomic(self.run / "audit.json", (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
+        if keep is not None:
+            write_train(self.run / "train_augmented.jsonl", kept_records(records, keep))
+        return result
+
+
+# -- the audit ---------------------------------------------------------------------------
+
+
+# -- training records --------------------------------------------------------------------
+
+
+def kept_records(records: list[dict], keep: str = "entailed") -> list[dict]:
+    """One train record per distinct kept statement (per distinct text for unparsed ones, with keep=all)."""
+    if keep not in KEEPS:
+        raise KgsynthError(f"unknown --keep {keep!r}: use {', '.join(KEEPS)}")
+    seen: set = set()
+    texts = []
+    for r in records:
+        if r.get("done"):
+            continue
+        verdict = r.get("verdict")
+        if keep == "entailed" and verdict != "entailed":
+            continue
+        if keep == "parsed" and (verdict == "unparseable" or r.get("statement") is None):
+            continue
+        key = Statement.from_json(r["statement"]) if r.get("statement") else ("text", normalize_text(r["text"]))
+        if key in seen:
+            continue
+        seen.add(key)
+        texts.append(r["text"])
+    return train_records(texts)
+
+
+def train_records(texts: list[str]) -> list[dict]:
+    return [{"shape": "independent", "id": f"aug-{i:06d}", "doc_id": "augment", "context": "", "text": text}
+            for i, text in enumerate(texts, 1)]
+
+
+def write_train(path: Path, records: list[dict]) -> None:
+    write_atomic(path, "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records).encode())
+
+
+def oracle_augmentations(dataset: Dataset, limit: int | None = None) -> list[dict]:
+    """The oracle-augmented ceiling: in the grammar's plain style, every answer statement of
+    the test items, then every derived statement of the closure that names only terms of the
+    training text (round-robin over the derivation rules, so a `limit` keeps a mix)."""
+    grammar, oracle = dataset.naming.grammar, dataset.oracle
+    documents = read_documents(dataset)
+    trained = trained_statements(documents)
+    terms = {t for s in trained for t in (s.subject, s.object)}
+    chosen: list[Statement] = []
+    seen: set[Statement] = set()
+
+    def add(statement: Statement) -> None:
+        if statement not in seen:
+            seen.add(statement)
+            chosen.append(statement)
+
+    for statement in sorted(set().union(*answer_statements(dataset).values())):
+        if oracle.query(statement).value == "entailed":
+            add(statement)
+    by_rule: dict[str, list[Statement]] = defaultdict(list)
+    for statement, derivation in oracle.closure.derived():
+        if statement.subject in terms and statement.object in terms and \
+                (statement.relation == ISA or statement.relation in grammar.relations):
+            by_rule[derivation.rule].append(statement)
+    queues = [by_rule[rule] for rule in sorted(by_rule)]
+    for index in range(max((len(q) for q in queues), default=0)):
+        for queue in queues:
+            if index < len(queue):
+                add(queue[index])
+    texts = []
+    for statement in chosen:
+        if limit is not None and len(texts) >= limit:
+            break
+        try:
+            texts.append(grammar.render(statement, "plain"))
+        except KgsynthError:
+            continue
+    return train_records(texts)
