@@ -12,6 +12,7 @@ import json
 import random
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -91,6 +92,8 @@ class Trainer:
         if self.config.method == "full":
             return model.train()
         from peft import LoraConfig, get_peft_model
+
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # peft vs transformers 5
 
         targets = [t for t in LORA_TARGETS if any(name.endswith(t) for name, _ in model.named_modules())]
         lora = LoraConfig(r=self.config.lora_rank, lora_alpha=2 * self.config.lora_rank, lora_dropout=0.0,

@@ -17,8 +17,11 @@ def load_runs(paths: list[str]) -> list[dict]:
         runs.append({"path": path, "config": config, "metrics": read_json(path / "metrics.json")})
     several_models = len({r["config"]["model"] for r in runs}) > 1
     for run in runs:
-        name = run["config"].get("label") or run["config"]["regime"]
-        run["label"] = name + (f" ({run['config']['model']})" if several_models else "")
+        config = run["config"]
+        if config.get("label"):  # named by its maker (study): the regime it stands for
+            run["label"] = config["label"]
+        else:
+            run["label"] = config["regime"] + (f" ({config['model']})" if several_models else "")
     labels = [r["label"] for r in runs]
     for run in runs:
         if labels.count(run["label"]) > 1:

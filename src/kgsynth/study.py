@@ -40,7 +40,8 @@ class StudyConfig:
     items_per_split: int | None = None  # quick: 25
     steps: int | None = None  # quick: 40
     augment_sources: int | None = None  # quick: 30
-    max_context_tokens: int | None = None  # ICL and global-augmentation corpus cap; quick: 4,000
+    max_context_tokens: int | None = None  # ICL corpus cap; quick: 4,000
+    augment_context_tokens: int | None = None  # corpus cap in global-augmentation prompts; quick: 1,500
 
     def validate(self) -> None:
         unknown = sorted(set(self.regimes) - set(REGIMES))
@@ -48,7 +49,8 @@ class StudyConfig:
             raise KgsynthError(f"unknown regime(s) {', '.join(unknown)}: choose from {', '.join(REGIMES)}")
 
     def resolved(self) -> StudyConfig:
-        quick = {"items_per_split": 25, "steps": 40, "augment_sources": 30, "max_context_tokens": 4000}
+        quick = {"items_per_split": 25, "steps": 40, "augment_sources": 30, "max_context_tokens": 4000,
+                 "augment_context_tokens": 1500}
         for name, value in quick.items():
             if getattr(self, name) is None and self.quick:
                 setattr(self, name, value)
@@ -114,14 +116,14 @@ class Study:
         run = self.out / f"augment-{strategy}"
         config = AugmentConfig(data=str(self.data.resolve()), strategy=strategy, model=self.config.model,
                                seed=self.config.seed, limit=self.config.augment_sources,
-                               subsample=self.subsample() if strategy == "global" else None)
+                               subsample=self.subsample(self.config.augment_context_tokens) if strategy == "global"
+                               else None)
         with self.progress(f"augment {strategy}") as advance:
             Augmenter(self.base(), config, run).augment(advance, keep=None)
         return run
 
-    def subsample(self) -> float | None:
-        """The share of the corpus that keeps it under max_context_tokens (None: all of it)."""
-        cap = self.config.max_context_tokens
+    def subsample(self, cap: int | None) -> float | None:
+        """The share of the corpus that keeps it under `cap` tokens (None: all of it)."""
         if cap is None:
             return None
         tokens = self.base().count_tokens(corpus_prefix(self.data, "icl", None, self.config.seed))
@@ -131,7 +133,7 @@ class Study:
         run = self.out / f"eval-{label}"
         config = EvalConfig(data=str(self.data.resolve()), regime=regime, model=model_name, label=label,
                             limit=self.config.items_per_split, seed=self.config.seed,
-                            subsample=self.subsample() if regime == "icl" else None)
+                            subsample=self.subsample(self.config.max_context_tokens) if regime == "icl" else None)
         with self.progress(f"eval {label}") as advance:
             metrics = Evaluator(model, config, run).evaluate(advance)
         self.say(f"{label}: accuracy {metrics['all']['accuracy']:.3f} over {metrics['all']['n']} items")

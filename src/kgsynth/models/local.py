@@ -39,8 +39,8 @@ def resolve_checkpoint(target: str, progress=print) -> Path:
         if not path.is_file():
             raise KgsynthError(f"model file not found: {path}")
         return embedded.converted(f"gguf-{path.stem}-{embedded.file_digest(path)[:12]}", path.resolve(), progress)
-    if not (path / "config.json").is_file():
-        raise KgsynthError(f"not a transformers model directory (no config.json): {path}")
+    if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
+        raise KgsynthError(f"not a transformers model directory (no config.json or adapter_config.json): {path}")
     return path
 
 

@@ -1,0 +1,77 @@
+"""The study's orchestration: every regime runs, feeds the right training data, reports, resumes.
+
+The language model and the fine-tuning are stood in for (they have tests of their own);
+synth, augmentation, the audit, evaluation and the report are the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import make_fake_model
+
+from kgsynth import study as study_module
+from kgsynth.dataset import load_dataset, read_jsonl
+from kgsynth.study import REGIMES, Study, StudyConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    """A fake model for every load; a fake fine-tune that records its training files."""
+    model = make_fake_model(completion=lambda prompt: " All ampnos are takrys.\nNo takrys are drelys.")
+    tuned: list = []
+
+    def fake_finetune(config, run, device=None, progress=None):
+        run.mkdir(parents=True, exist_ok=True)
+        (run / "model").mkdir(exist_ok=True)
+        tuned.append((run.name, list(config.extra)))
+        return run / "model"
+
+    monkeypatch.setattr(study_module, "load_model", lambda *args, **kwargs: model)
+    monkeypatch.setattr(study_module, "finetune", fake_finetune)
+    return model, tuned
+
+
+def test_every_regime_runs_and_is_reported(fakes, tmp_path):
+    model, tuned = fakes
+    out = tmp_path / "study"
+    report = Study(StudyConfig(ontology=str(ROOT / "ontologies/syllogisms.ttl"), out=str(out), quick=True),
+                   say=lambda text: None).run()
+    header = next(line for line in report.read_text().splitlines() if line.startswith("| split"))
+    for regime in REGIMES:
+        assert f" {regime} |" in header
+        metrics = json.loads((out / f"eval-{regime}" / "metrics.json").read_text())
+        assert metrics["all"]["n"] == 25  # --quick: 25 items per split (syllogisms has one split)
+    assert (report.parent / "report.png").is_file()
+    assert [name for name, _ in tuned] == [f"finetune-{r}" for r in REGIMES if r not in ("baseline", "icl")]
+    extra = dict(tuned)
+    assert extra["finetune-ft"] == []
+    dataset = load_dataset(out / "data")
+    verified = read_jsonl(Path(extra["finetune-aug-ft-verified"][0]))
+    for record in verified:  # only sentences the oracle entails
+        assert dataset.oracle.query(dataset.naming.grammar.parse(record["text"])).value == "entailed"
+    for record in read_jsonl(Path(extra["finetune-oracle-ft"][0])):
+        assert dataset.oracle.query(dataset.naming.grammar.parse(record["text"])).value == "entailed"
+    assert len(read_jsonl(Path(extra["finetune-aug-ft-local"][0]))) >= len(verified) or not verified
+
+
+def test_a_rerun_reuses_finished_work(fakes, tmp_path):
+    model, tuned = fakes
+    config = dict(ontology=str(ROOT / "ontologies/syllogisms.ttl"), out=str(tmp_path / "study"), quick=True,
+                  regimes=["baseline", "aug-ft-local"])
+    Study(StudyConfig(**config), say=lambda text: None).run()
+    scored, generated = len(model.calls), len(model.prompts)
+    Study(StudyConfig(**config), say=lambda text: None).run()
+    assert len(model.calls) == scored  # every item was already scored
+    assert len(model.prompts) == generated  # every augmentation source was already done
+
+
+def test_unknown_regime_is_refused(tmp_path):
+    from kgsynth.errors import KgsynthError
+
+    with pytest.raises(KgsynthError, match="unknown regime"):
+        Study(StudyConfig(ontology="x.ttl", out=str(tmp_path), regimes=["ft", "magic"]))
