@@ -68,8 +68,8 @@ def figure(runs: list[dict], path: Path) -> None:
                 continue
             xs.append(position - 0.4 + width * (index + 0.5))
             ys.append(m["accuracy"])
-            errors[0].append(m["accuracy"] - m["wilson95"][0])
-            errors[1].append(m["wilson95"][1] - m["accuracy"])
+            errors[0].append(max(0.0, m["accuracy"] - m["wilson95"][0]))  # rounding can cross the bound
+            errors[1].append(max(0.0, m["wilson95"][1] - m["accuracy"]))
         ax.bar(xs, ys, width, yerr=errors, capsize=3, label=run["label"])
     for position, split in enumerate(splits):
         chance = next((r["metrics"][split].get("chance") for r in runs if split in r["metrics"]), None)
