@@ -25,6 +25,18 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"kgsynth: error: {message} (see --help)\n")
 
 
+MODEL_HELP = "local (embedded Gemma 3 270M), local:PATH, local:smollm2"
+
+
+def add_model_options(parser: argparse.ArgumentParser, out_help: str, dtype: bool = True) -> None:
+    parser.add_argument("--data", required=True, help="a directory written by synth")
+    parser.add_argument("--model", default="local", help=MODEL_HELP)
+    parser.add_argument("--out", required=True, help=out_help)
+    parser.add_argument("--device", help="cuda or cpu (default: cuda when present)")
+    if dtype:
+        parser.add_argument("--dtype", choices=("float32", "bfloat16", "float16"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="kgsynth",
@@ -53,23 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=run_check)
 
     evaluate = commands.add_parser("eval", help="score a model on a dataset: baseline or in-context learning")
-    evaluate.add_argument("--data", required=True, help="a directory written by synth")
+    add_model_options(evaluate, "run directory; rerunning resumes it")
     evaluate.add_argument("--regime", required=True, choices=("baseline", "icl"))
-    evaluate.add_argument("--model", default="local", help="local (embedded Gemma 3 270M), local:PATH, local:smollm2")
-    evaluate.add_argument("--out", required=True, help="run directory; rerunning resumes it")
     evaluate.add_argument("--scoring", default="likelihood", choices=("likelihood", "generate"))
     evaluate.add_argument("--subsample", type=float, help="share of the documents in context (icl), e.g. 0.125")
     evaluate.add_argument("--split", action="append", default=[], help="only this split (repeatable)")
     evaluate.add_argument("--limit", type=int, help="at most this many items per split")
     evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--device", help="cuda or cpu (default: cuda when present)")
-    evaluate.add_argument("--dtype", choices=("float32", "bfloat16", "float16"))
     evaluate.set_defaults(run=run_eval)
 
     tune = commands.add_parser("finetune", help="fine-tune a local model on a dataset's training text")
-    tune.add_argument("--data", required=True, help="a directory written by synth")
-    tune.add_argument("--model", default="local", help="local (embedded Gemma 3 270M), local:PATH, local:smollm2")
-    tune.add_argument("--out", required=True, help="run directory; rerunning resumes from its checkpoint")
+    add_model_options(tune, "run directory; rerunning resumes from its checkpoint", dtype=False)
     tune.add_argument("--shape", default="independent", choices=("documents", "independent", "cumulative"))
     tune.add_argument("--preset", choices=("cpu", "gpu"), help="defaults for the settings below (default: by device)")
     tune.add_argument("--method", choices=("lora", "full"))
@@ -78,14 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--lr", type=float, help="learning rate")
     tune.add_argument("--seed", type=int, default=0)
     tune.add_argument("--extra", action="append", default=[], help="another train.jsonl-shaped file (repeatable)")
-    tune.add_argument("--device", help="cuda or cpu (default: cuda when present)")
     tune.set_defaults(run=run_finetune)
 
     augment = commands.add_parser("augment", help="model-written augmentations, audited by the oracle")
-    augment.add_argument("--data", required=True, help="a directory written by synth")
+    add_model_options(augment, "run directory; rerunning resumes it")
     augment.add_argument("--strategy", required=True, choices=("local", "global"))
-    augment.add_argument("--model", default="local", help="local, local:PATH, local:smollm2")
-    augment.add_argument("--out", required=True, help="run directory; rerunning resumes it")
     augment.add_argument("--max-tokens", type=int, default=64)
     augment.add_argument("--samples", type=int, default=1)
     augment.add_argument("--temperature", type=float, default=0.0)
@@ -94,13 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     augment.add_argument("--subsample", type=float, help="share of the corpus in the global prompt")
     augment.add_argument("--prompt-file", help="your own prompt ({sentence}; or {corpus} and {document})")
     augment.add_argument("--keep", default="entailed", choices=("entailed", "parsed", "all"))
-    augment.add_argument("--device", help="cuda or cpu (default: cuda when present)")
-    augment.add_argument("--dtype", choices=("float32", "bfloat16", "float16"))
     augment.set_defaults(run=run_augment)
 
     study = commands.add_parser("study", help="synth, every regime (baseline, icl, ft, augmented ft, oracle ft), report")
     study.add_argument("--ontology", required=True, help="RDF/OWL file")
-    study.add_argument("--model", default="local", help="local (embedded Gemma 3 270M), local:PATH, local:smollm2")
+    study.add_argument("--model", default="local", help=MODEL_HELP)
     study.add_argument("--out", required=True, help="study directory; rerunning reuses finished work")
     study.add_argument("--quick", action="store_true", help="25 items per split, LoRA, 40 steps, 30 augmentation sources")
     study.add_argument("--regime", action="append", default=[], help="only this regime (repeatable)")
