@@ -211,7 +211,7 @@ def test_unknown_model_kind():
 
 
 def test_missing_model_directory():
-    with pytest.raises(KgsynthError, match=r"not a transformers model directory \(no config.json\): /no/such/dir"):
+    with pytest.raises(KgsynthError, match=r"not a transformers model directory \(no config.json or adapter_config.json\): /no/such/dir"):
         load_model("local:/no/such/dir")
 
 
