@@ -211,7 +211,8 @@ def test_unknown_model_kind():
 
 
 def test_missing_model_directory():
-    with pytest.raises(KgsynthError, match=r"not a transformers model directory \(no config.json or adapter_config.json\): /no/such/dir"):
+    expected = r"not a transformers model directory \(no config.json or adapter_config.json\): /no/such/dir"
+    with pytest.raises(KgsynthError, match=expected):
         load_model("local:/no/such/dir")
 
 
