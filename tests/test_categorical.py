@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import product
 
 import pytest
+from helpers import all_, no, some, some_not
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,23 +20,6 @@ from kgsynth.categorical import (
 )
 from kgsynth.errors import InconsistencyError, KgsynthError
 from kgsynth.statement import ISA, Form, Statement
-
-
-def all_(s: str, p: str) -> Statement:
-    return Statement(s, ISA, p, Form.ALL)
-
-
-def some(s: str, p: str) -> Statement:
-    return Statement(s, ISA, p, Form.SOME)
-
-
-def no(s: str, p: str) -> Statement:
-    return Statement(s, ISA, p, Form.NO)
-
-
-def some_not(s: str, p: str) -> Statement:
-    return Statement(s, ISA, p, Form.SOME_NOT)
-
 
 # --- valid syllogisms -------------------------------------------------------
 

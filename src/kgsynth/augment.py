@@ -24,17 +24,17 @@ import json
 import random
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
 from . import __version__
 from .audit import MAX_TEXT, Judge, answer_statements, audit, clean, read_documents, trained_statements
-from .dataset import Dataset, load_dataset, read_json
+from .dataset import Dataset, load_dataset, read_json, sample_texts
 from .documents import normalize_text
 from .errors import KgsynthError
-from .models.base import Model
+from .models.base import Model, cut_at_stop
 from .outdir import write_atomic
 from .statement import ISA, Statement
 
@@ -137,20 +137,10 @@ def select_sources(documents: list[dict], strategy: str, seed: int, limit: int |
 
 def corpus_text(documents: list[dict], subsample: float | None, seed: int) -> str:
     """All documents, or a seeded share of them (the same draw as `eval --regime icl`)."""
-    texts = [d["text"] for d in documents]
-    if subsample is not None and subsample < 1:
-        keep = max(1, round(len(texts) * subsample))
-        chosen = sorted(random.Random(f"{seed}:subsample").sample(range(len(texts)), keep))
-        texts = [texts[i] for i in chosen]
-    return SEPARATOR.join(texts)
+    return SEPARATOR.join(sample_texts([d["text"] for d in documents], subsample, seed))
 
 
 # -- splitting and judging ---------------------------------------------------------------
-
-
-def cut_at_stop(text: str, stop: Iterable[str]) -> str:
-    cuts = [text.index(s) for s in stop if s and s in text]
-    return text[: min(cuts)] if cuts else text
 
 
 def split_candidates(output: str) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from . import categorical
 from .closure import Derivation
-from .documents import CATEGORICAL_STYLE
+from .documents import study_wording
 from .errors import KgsynthError
 from .grammar import Grammar, Names
 from .lexicon import plural
@@ -43,9 +43,8 @@ class Judgement:
 
 
 def describe(grammar: Grammar, statement: Statement) -> str:
-    kind = Grammar.kind_of(statement)
     try:
-        return grammar.render(statement, CATEGORICAL_STYLE.get(kind, "plain"))
+        return study_wording(grammar, statement)
     except KgsynthError:
         return str(statement)
 

@@ -93,21 +93,24 @@ class Closure:
                 gc.enable()
         return self
 
-    def add(self, key: Key, rule: str, premises: tuple[Key, ...]) -> None:
-        """Record a new fact (callers on hot paths test `key not in facts` first)."""
+    def add(self, key: Key, rule: str, premises: tuple[Key, ...], hops: int | None = None) -> None:
+        """Record a new fact (callers on hot paths test `key not in facts` first); `hops`
+        defaults to one more than the premises' most."""
         facts = self.facts
         if key in facts:
             return
-        if len(premises) == 2:
-            first, second = facts[premises[0]][2], facts[premises[1]][2]
-            hops = (first if first > second else second) + 1
-        elif premises:
-            hops = 1 + max(facts[p][2] for p in premises)
-        else:
-            hops = 0
+        if hops is None:
+            hops = self.hops_after(premises)
         facts[key] = (rule, premises, hops)
         self.index(key)
         self.queue.append(key)
+
+    def hops_after(self, premises: tuple[Key, ...]) -> int:
+        facts = self.facts
+        if len(premises) == 2:  # the common case, without a generator
+            first, second = facts[premises[0]][2], facts[premises[1]][2]
+            return (first if first > second else second) + 1
+        return 1 + max(facts[p][2] for p in premises) if premises else 0
 
     def index(self, key: Key) -> None:
         s, r, o, f = key
@@ -139,13 +142,7 @@ class Closure:
             premises = [s for t in group for s in by_term[t] if s.object in terms]
             for conclusion in categorical.valid_conclusions(premises, list(group)):
                 support = categorical.minimal_support(premises, conclusion)
-                self.add_with_hops(to_key(conclusion), "categorical", tuple(map(to_key, support)), max(1, len(support) - 1))
-
-    def add_with_hops(self, key: Key, rule: str, premises: tuple[Key, ...], hops: int) -> None:
-        if key not in self.facts:
-            self.facts[key] = (rule, premises, hops)
-            self.index(key)
-            self.queue.append(key)
+                self.add(to_key(conclusion), "categorical", tuple(map(to_key, support)), max(1, len(support) - 1))
 
     # -- rules --------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ against the hashes recorded there."""
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,16 @@ def read_jsonl(path: Path) -> list[dict]:
             except json.JSONDecodeError as exc:
                 raise KgsynthError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
     return records
+
+
+def sample_texts(texts: list[str], share: float | None, seed: int) -> list[str]:
+    """All texts, or a seeded share in their order: the in-context corpus of `eval --subsample`
+    and of global augmentation, drawn the same way."""
+    if share is None or share >= 1:
+        return texts
+    keep = max(1, round(len(texts) * share))
+    chosen = sorted(random.Random(f"{seed}:subsample").sample(range(len(texts)), keep))
+    return [texts[i] for i in chosen]
 
 
 def load_dataset(directory: str | Path) -> Dataset:

@@ -25,6 +25,11 @@ HELD_OUT = {
 }
 # the wording of syllogism premises and candidates, as in the study
 CATEGORICAL_STYLE = {"all_isa": "all", "some_isa": "plain", "no_isa": "plain", "some_not_isa": "plain"}
+
+
+def study_wording(grammar: Grammar, statement: Statement) -> str:
+    """The study's wording: "All glons are yomps." for categorical statements, else plain."""
+    return grammar.render(statement, CATEGORICAL_STYLE.get(grammar.kind_of(statement), "plain"))
 FORMATS = ("prose", "heading", "list", "qa")
 FORMAT_WEIGHTS = (0.4, 0.25, 0.25, 0.1)
 
@@ -141,15 +146,12 @@ class DocumentBuilder:
             order = list(group)
             self.rng.shuffle(order)
             intro = f"The relationships between {self.list_of(order)} are:"
-            sentences = [(intro, None)] + [(self.categorical(p), p) for p in premises]
+            sentences = [(intro, None)] + [(study_wording(self.grammar, p), p) for p in premises]
             self.new_document("syllogism", sentences, terms=list(group))
 
     def list_of(self, terms: list[str]) -> str:
         words = [self.names.surface(t, "pl") for t in terms]
         return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
-
-    def categorical(self, statement: Statement) -> str:
-        return self.grammar.render(statement, CATEGORICAL_STYLE[self.grammar.kind_of(statement)])
 
     # -- reversal curse (Berglund et al.) ------------------------------------------
 

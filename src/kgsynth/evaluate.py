@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import math
-import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .dataset import read_json, read_jsonl
+from .dataset import read_json, read_jsonl, sample_texts
 from .errors import KgsynthError
 from .models.base import Model, ScoreRequest
 from .outdir import write_atomic
@@ -48,11 +47,7 @@ def corpus_prefix(data: Path, regime: str, subsample: float | None, seed: int) -
     """The in-context corpus (all documents, or a seeded share), ending with the separator."""
     if regime == "baseline":
         return ""
-    texts = [d["text"] for d in read_jsonl(data / "documents.jsonl")]
-    if subsample is not None and subsample < 1:
-        keep = max(1, round(len(texts) * subsample))
-        chosen = sorted(random.Random(f"{seed}:subsample").sample(range(len(texts)), keep))
-        texts = [texts[i] for i in chosen]
+    texts = sample_texts([d["text"] for d in read_jsonl(data / "documents.jsonl")], subsample, seed)
     return SEPARATOR.join(texts) + SEPARATOR
 
 

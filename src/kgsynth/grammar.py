@@ -99,18 +99,16 @@ class Grammar:
         self.relations = dict(sorted(relations.items()))
         self.rel_ids = list(self.relations)
         self.lark = compile_grammar(path.read_text() + self.relation_rules())
-        self.rules = defaultdict(list)
+        self.rules = defaultdict(list)  # insertion order = the grammar's order of rules
         for rule in self.lark.rules:
             self.rules[rule.origin.name].append(rule.expansion)
         self._vocabulary: set[str] | None = None
         self.style_names = defaultdict(list)
-        for name in sorted(self.rules, key=lambda n: self._rule_order(n)):
+        for name in self.rules:
             kind, sep, style = name.partition("__")
             if sep and kind in KINDS:
                 self.style_names[kind].append(style)
-
-    def _rule_order(self, name: str) -> int:
-        return [r.origin.name for r in self.lark.rules].index(name)
+        self.lead_ins = [self.words_of(expansion) for expansion in self.rules["lead"]]
 
     def relation_rules(self) -> str:
         seen: dict[str, str] = {}
@@ -142,7 +140,7 @@ class Grammar:
         return list(self.style_names[kind])
 
     def leads(self) -> list[str]:
-        return [self.words_of(expansion) for expansion in self.rules["lead"]]
+        return list(self.lead_ins)
 
     def words_of(self, expansion) -> str:
         return join_words([self.literal(symbol) for symbol in expansion])

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from . import categorical
-from .documents import CATEGORICAL_STYLE, HELD_OUT, Corpus, normalize_text
+from .documents import HELD_OUT, Corpus, normalize_text, study_wording
 from .errors import KgsynthError
 from .naming import Naming
 from .oracle import CONTRADICTED, ENTAILED, Oracle
@@ -97,7 +97,7 @@ class ItemBuilder:
 
     def render(self, statement: Statement, style) -> str:
         if style == "categorical":
-            return self.grammar.render(statement, CATEGORICAL_STYLE[self.grammar.kind_of(statement)])
+            return study_wording(self.grammar, statement)
         return self.grammar.render(statement, style)
 
     def verdict(self, statement: Statement) -> str:

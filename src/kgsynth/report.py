@@ -34,6 +34,10 @@ def splits_of(runs: list[dict]) -> list[str]:
     return found + ["all"]
 
 
+def chance_of(runs: list[dict], split: str) -> float | None:
+    return next((r["metrics"][split].get("chance") for r in runs if split in r["metrics"]), None)
+
+
 def cell(metrics: dict | None) -> str:
     if not metrics:
         return "—"
@@ -45,7 +49,7 @@ def markdown_table(runs: list[dict]) -> str:
     header = "| split | chance | " + " | ".join(r["label"] for r in runs) + " |"
     lines = [header, "|" + "---|" * (len(runs) + 2)]
     for split in splits_of(runs):
-        chance = next((r["metrics"][split].get("chance") for r in runs if split in r["metrics"]), None)
+        chance = chance_of(runs, split)
         chance_text = f"{chance:.3f}" if chance is not None else "—"
         lines.append(f"| {split} | {chance_text} | " + " | ".join(cell(r["metrics"].get(split)) for r in runs) + " |")
     return "\n".join(lines)
@@ -72,7 +76,7 @@ def figure(runs: list[dict], path: Path) -> None:
             errors[1].append(max(0.0, m["wilson95"][1] - m["accuracy"]))
         ax.bar(xs, ys, width, yerr=errors, capsize=3, label=run["label"])
     for position, split in enumerate(splits):
-        chance = next((r["metrics"][split].get("chance") for r in runs if split in r["metrics"]), None)
+        chance = chance_of(runs, split)
         if chance is not None:
             ax.hlines(chance, position - 0.45, position + 0.45, colors="black", linestyles="dashed", linewidth=1)
     ax.set_xticks(range(len(splits)), splits)

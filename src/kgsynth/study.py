@@ -67,6 +67,7 @@ class Study:
         self.say = say
         self.bar = bar  # description -> context manager yielding advance(count, total)
         self._base = None
+        self._corpus_tokens: int | None = None
 
     def run(self) -> Path:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -126,8 +127,9 @@ class Study:
         """The share of the corpus that keeps it under `cap` tokens (None: all of it)."""
         if cap is None:
             return None
-        tokens = self.base().count_tokens(corpus_prefix(self.data, "icl", None, self.config.seed))
-        return None if tokens <= cap else round(cap / tokens, 4)
+        if self._corpus_tokens is None:
+            self._corpus_tokens = self.base().count_tokens(corpus_prefix(self.data, "icl", None, self.config.seed))
+        return None if self._corpus_tokens <= cap else round(cap / self._corpus_tokens, 4)
 
     def evaluate(self, label: str, model, regime: str, model_name: str) -> Path:
         run = self.out / f"eval-{label}"

@@ -22,6 +22,12 @@ class Score:
 Progress = Callable[[int], None]  # called with the number of requests just finished
 
 
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """`text` up to the first of the stop strings."""
+    cuts = [text.index(s) for s in stop if s and s in text]
+    return text[: min(cuts)] if cuts else text
+
+
 class Model(ABC):
     name: str
     max_context: int  # tokens

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import KgsynthError
-from .base import Model, Progress, Score, ScoreRequest
+from .base import Model, Progress, Score, ScoreRequest, cut_at_stop
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever downloaded from a model hub
 
@@ -117,8 +117,3 @@ class LocalModel(Model):
             text = self.tokenizer.decode(generated[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
             outputs.append(cut_at_stop(text, stop))
         return outputs
-
-
-def cut_at_stop(text: str, stop: Sequence[str]) -> str:
-    cuts = [text.index(s) for s in stop if s and s in text]
-    return text[: min(cuts)] if cuts else text
