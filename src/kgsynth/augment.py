@@ -13,8 +13,11 @@ directory holds:
   audit.json              precision, contradiction and unparseable rates, novelty, coverage
   train_augmented.jsonl   the kept sentences, in the train.jsonl schema
 
-Prompts are package data (kgsynth/prompts/augment_{local,global}.txt) or a file of the user's:
-{sentence} (local), {corpus} and {document} (global) are replaced, nothing else.
+Prompts are package data (kgsynth/prompts/augment_{local,global}.txt, and *_json.txt for
+models that answer with a JSON list, like Gemini) or a file of the user's: {sentence}
+(local), {corpus} and {document} (global) are replaced, nothing else. An answer that is
+cut off, blocked, empty or malformed JSON is recorded with its source ("problems"), never
+a crash.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from .audit import MAX_TEXT, Judge, answer_statements, audit, clean, read_docume
 from .dataset import Dataset, load_dataset, read_json, sample_texts
 from .documents import normalize_text
 from .errors import KgsynthError
-from .models.base import Model, cut_at_stop
+from .models.base import Model, Reply, cut_at_stop
 from .outdir import write_atomic
 from .statement import ISA, Statement
 
@@ -86,15 +89,17 @@ class AugmentConfig:
 # -- prompts ------------------------------------------------------------------------
 
 
-def load_prompt(strategy: str, prompt_file: str | None = None) -> str:
-    """The prompt template: the user's file, or the one shipped with kgsynth."""
+def load_prompt(strategy: str, prompt_file: str | None = None, json_list: bool = False) -> str:
+    """The prompt template: the user's file, or the one shipped with kgsynth (the JSON-list
+    one for models with structured output)."""
     if prompt_file:
         try:
             text = Path(prompt_file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise KgsynthError(f"cannot read --prompt-file {prompt_file}: {exc}") from None
     else:
-        text = resources.files("kgsynth").joinpath("prompts", f"augment_{strategy}.txt").read_text(encoding="utf-8")
+        name = f"augment_{strategy}{'_json' if json_list else ''}.txt"
+        text = resources.files("kgsynth").joinpath("prompts", name).read_text(encoding="utf-8")
     missing = [p for p in PLACEHOLDERS[strategy] if p not in text]
     if missing:
         where = prompt_file or f"the {strategy} prompt"
@@ -217,7 +222,8 @@ class Augmenter:
         self.config = config
         self.run = Path(run_dir)
         self.dataset = dataset if dataset is not None else load_dataset(config.data)
-        self.template = load_prompt(config.strategy, config.prompt_file)
+        self.json_list = model.structured_output
+        self.template = load_prompt(config.strategy, config.prompt_file, self.json_list)
         self.documents = read_documents(self.dataset)
         self.judge = Judge(self.dataset, self.documents)
         self.sources = select_sources(self.documents, config.strategy, config.seed, config.limit)
@@ -233,6 +239,14 @@ class Augmenter:
         if self.config.strategy == "local":
             return fill(self.template, sentence=source.text)
         return fill(self.template, corpus=self.corpus, document=source.text)
+
+    @property
+    def shared_prefix(self) -> str | None:
+        """The part every global prompt starts with (up to the corpus): a backend may cache it."""
+        if self.config.strategy != "global" or "{corpus}" not in self.template:
+            return None
+        head = self.template[: self.template.index("{corpus}") + len("{corpus}")]
+        return None if "{document}" in head else fill(head, corpus=self.corpus)
 
     def check_fits(self) -> None:
         """Refuse a prompt over the model's window before generating anything."""
@@ -252,26 +266,35 @@ class Augmenter:
         raise KgsynthError(f"the {self.config.strategy} prompt is {tokens:,} tokens with the answer, over the model's "
                            f"window of {self.model.max_context:,}: use a shorter prompt or a longer-context model")
 
-    def generate(self, source: Source) -> list[str]:
-        prompt, outputs = self.prompt(source), []
+    def generate(self, sources: list[Source]) -> list[list[Reply]]:
+        """The model's answers for each source, one per sample."""
+        prompts, stops = [self.prompt(s) for s in sources], STOPS[self.config.strategy]
+        replies: list[list[Reply]] = [[] for _ in sources]
         for sample in range(self.config.samples):
-            found = self.model.generate([prompt], max_tokens=self.config.max_tokens, stop=STOPS[self.config.strategy],
-                                        temperature=self.config.temperature, seed=self.config.seed + sample)
-            text = found[0] if found and isinstance(found[0], str) else ""
-            outputs.append(cut_at_stop(clean(text), STOPS[self.config.strategy]))
-        return outputs
+            found = self.model.complete(prompts, max_tokens=self.config.max_tokens, stop=stops,
+                                        temperature=self.config.temperature, seed=self.config.seed + sample,
+                                        shared_prefix=self.shared_prefix, json_list=self.json_list)
+            for index in range(len(sources)):
+                reply = found[index] if index < len(found) and isinstance(found[index], Reply) else Reply("", "empty")
+                text = reply.text if isinstance(reply.text, str) else ""
+                replies[index].append(Reply(cut_at_stop(clean(text), stops), reply.problem, reply.items))
+        return replies
 
-    def source_records(self, source: Source, outputs: list[str]) -> list[dict]:
+    def source_records(self, source: Source, replies: list[Reply]) -> list[dict]:
         records, dropped = [], 0
-        for sample, output in enumerate(outputs):
-            candidates = split_candidates(output)
+        for sample, reply in enumerate(replies):
+            output = "\n".join(clean(str(item)) for item in reply.items) if reply.items is not None else reply.text
+            candidates = [] if self.json_list and reply.items is None else split_candidates(output)
             dropped += max(0, len(candidates) - MAX_CANDIDATES)
             records += [self.judge.record(source.id, self.config.strategy, text, sample)
                         for text in candidates[:MAX_CANDIDATES]]
         done = {"source_id": source.id, "strategy": self.config.strategy, "done": True, "candidates": len(records),
-                "outputs": [o[:4 * MAX_TEXT] for o in outputs]}
+                "outputs": [r.text[:4 * MAX_TEXT] for r in replies]}
         if dropped:
             done["dropped"] = dropped
+        problems = [r.problem for r in replies if r.problem]
+        if problems:
+            done["problems"] = problems
         return [*records, done]
 
     def augment(self, progress: Callable[[int, int], None] | None = None, keep: str | None = "entailed") -> dict:
@@ -288,22 +311,35 @@ class Augmenter:
             create_run(self.run, self.config, self.template)
         if progress:
             progress(len(self.sources) - len(todo), len(self.sources))
+        size = max(1, len(todo)) if self.model.batch_all else 1
         with (self.run / "augmentations.jsonl").open("a", encoding="utf-8") as out:
-            for source in todo:
-                lines = self.source_records(source, self.generate(source))
-                out.write("".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in lines))
+            for start in range(0, len(todo), size):
+                group = todo[start: start + size]
+                for source, replies in zip(group, self.generate(group), strict=True):
+                    lines = self.source_records(source, replies)
+                    out.write("".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in lines))
+                    records += lines[:-1]
                 out.flush()
-                records += lines[:-1]
                 if progress:
-                    progress(1, len(self.sources))
+                    progress(len(group), len(self.sources))
         result = audit(records, self.dataset, sources=len(self.sources), judge=self.judge)
+        problems = output_problems(self.run)
+        if problems:
+            result["problems"] = problems
         write_atomic(self.run / "audit.json", (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
         if keep is not None:
             write_train(self.run / "train_augmented.jsonl", kept_records(records, keep))
         return result
 
 
-# -- the audit ---------------------------------------------------------------------------
+def output_problems(run: Path) -> dict[str, int]:
+    """How many answers of the run were cut off, blocked, empty or malformed, by kind."""
+    counts: dict[str, int] = defaultdict(int)
+    for line in (run / "augmentations.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        for problem in record.get("problems", []) if record.get("done") else []:
+            counts[problem.split(":")[0] if problem.startswith("error:") else problem] += 1
+    return dict(sorted(counts.items()))
 
 
 # -- training records --------------------------------------------------------------------

@@ -25,7 +25,7 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"kgsynth: error: {message} (see --help)\n")
 
 
-MODEL_HELP = "local (embedded Gemma 3 270M), local:PATH, local:smollm2"
+MODEL_HELP = "local (embedded Gemma 3 270M), local:PATH, local:smollm2, gemini:NAME (e.g. gemini:gemini-2.5-flash)"
 
 
 def add_model_options(parser: argparse.ArgumentParser, out_help: str, dtype: bool = True) -> None:
@@ -35,6 +35,31 @@ def add_model_options(parser: argparse.ArgumentParser, out_help: str, dtype: boo
     parser.add_argument("--device", help="cuda or cpu (default: cuda when present)")
     if dtype:
         parser.add_argument("--dtype", choices=("float32", "bfloat16", "float16"))
+    add_gemini_options(parser)
+
+
+def add_gemini_options(parser: argparse.ArgumentParser) -> None:
+    gemini = parser.add_argument_group("Gemini (gemini:NAME)")
+    gemini.add_argument("--batch", action="store_true", help="send the requests as one batch job (cheaper, slower)")
+    gemini.add_argument("--yes", action="store_true", help="run without asking after the token estimate")
+    gemini.add_argument("--rpm", type=int, help="requests per minute (default 60)")
+    gemini.add_argument("--tpm", type=int, help="tokens per minute (default 1,000,000)")
+    gemini.add_argument("--thinking-budget", type=int, help="thinking tokens per answer (default: the model's own)")
+
+
+def gemini_options(args: argparse.Namespace) -> dict:
+    return {"batch": args.batch or None, "rpm": args.rpm, "tpm": args.tpm, "thinking_budget": args.thinking_budget}
+
+
+def confirm(model, estimate, yes: bool) -> None:
+    """Print what a paid run will send; go on only when told to."""
+    console.print(f"{model.name}: this run sends {estimate.describe()}")
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise KgsynthError("a run on a paid model asks before it starts: pass --yes to run without asking")
+    if console.input("go on? [y/N] ").strip().lower() not in ("y", "yes"):
+        raise KgsynthError("stopped before any paid call")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="score a model on a dataset: baseline or in-context learning")
     add_model_options(evaluate, "run directory; rerunning resumes it")
     evaluate.add_argument("--regime", required=True, choices=("baseline", "icl"))
-    evaluate.add_argument("--scoring", default="likelihood", choices=("likelihood", "generate"))
+    evaluate.add_argument("--scoring", choices=("likelihood", "generate", "choice"),
+                          help="likelihood of the options (local models; default), free answers judged by the "
+                               "oracle, or one letter (default for gemini)")
     evaluate.add_argument("--subsample", type=float, help="share of the documents in context (icl), e.g. 0.125")
     evaluate.add_argument("--split", action="append", default=[], help="only this split (repeatable)")
     evaluate.add_argument("--limit", type=int, help="at most this many items per split")
@@ -84,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--lr", type=float, help="learning rate")
     tune.add_argument("--seed", type=int, default=0)
     tune.add_argument("--extra", action="append", default=[], help="another train.jsonl-shaped file (repeatable)")
+    tune.add_argument("--gcs-uri", help="gemini: gs:// address of the uploaded tuning.jsonl; starts a tuning job")
+    tune.add_argument("--epochs", type=int, help="gemini: tuning epochs (default: the service's)")
     tune.set_defaults(run=run_finetune)
 
     augment = commands.add_parser("augment", help="model-written augmentations, audited by the oracle")
@@ -107,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--regime", action="append", default=[], help="only this regime (repeatable)")
     study.add_argument("--seed", type=int, default=0)
     study.add_argument("--device", help="cuda or cpu (default: cuda when present)")
+    study.add_argument("--scoring", choices=("likelihood", "generate", "choice"),
+                       help="default: likelihood for local models, choice for gemini")
+    study.add_argument("--gcs-uri", help="gemini: gs:// folder holding the uploaded REGIME.jsonl tuning files")
+    add_gemini_options(study)
     study.set_defaults(run=run_study)
 
     report = commands.add_parser("report", help="table and figure comparing eval runs")
@@ -191,37 +224,35 @@ def progress_bar(description: str):
 
 
 def run_eval(args: argparse.Namespace) -> None:
-    from .evaluate import EvalConfig, Evaluator
-    from .models import load_model
+    from .evaluate import EvalConfig, Evaluator, oracle_judge
 
+    scoring = args.scoring or default_scoring(args.model)
     config = EvalConfig(data=str(Path(args.data).resolve()), regime=args.regime, model=args.model,
-                        scoring=args.scoring, subsample=args.subsample, splits=sorted(args.split), limit=args.limit,
+                        scoring=scoring, subsample=args.subsample, splits=sorted(args.split), limit=args.limit,
                         seed=args.seed, dtype=args.dtype)
     config.validate()
     if not (Path(args.data) / "manifest.json").is_file():
         raise KgsynthError(f"--data {args.data} is not a directory written by synth (no manifest.json)")
-    judge = make_judge(args.data) if args.scoring == "generate" else None
-    with console.status(f"loading {args.model}"):
-        model = load_model(args.model, progress=lambda text: console.print(text), device=args.device, dtype=args.dtype)
+    judge = oracle_judge(args.data) if scoring == "generate" else None
+    model = open_model(args)
+    evaluator = Evaluator(model, config, Path(args.out), judge)
+    if model.paid:
+        confirm(model, evaluator.estimate(), args.yes)
     with progress_bar(f"{args.regime} · {args.model}") as advance:
-        metrics = Evaluator(model, config, Path(args.out), judge).evaluate(advance)
+        metrics = evaluator.evaluate(advance)
     show_metrics(metrics, f"{args.regime} · {args.model} · {args.data}")
 
 
-def make_judge(data: str):
-    from .dataset import load_dataset
-    from .grammar import ParseError
+def default_scoring(model: str) -> str:
+    return "choice" if model.startswith("gemini:") else "likelihood"
 
-    dataset = load_dataset(data)
 
-    def judge(sentence: str) -> str:
-        try:
-            statement = dataset.naming.grammar.parse(sentence)
-        except ParseError:
-            return "unparseable"
-        return dataset.oracle.query(statement, closed_world=True).value
+def open_model(args: argparse.Namespace):
+    from .models import load_model
 
-    return judge
+    with console.status(f"loading {args.model}"):
+        return load_model(args.model, progress=lambda text: console.print(text), device=args.device,
+                          dtype=getattr(args, "dtype", None), **gemini_options(args))
 
 
 def show_metrics(metrics: dict, title: str) -> None:
@@ -235,9 +266,22 @@ def show_metrics(metrics: dict, title: str) -> None:
         table.add_row(split, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['stderr']:.3f}", f"[{low:.3f}, {high:.3f}]",
                       norm, chance)
     Console().print(table)
+    overall = metrics.get("all", {})
+    if "usage" in overall:
+        usage = overall["usage"]
+        Console().print(f"tokens: {usage['prompt']:,} prompt ({usage['cached']:,} from the context cache), "
+                        f"{usage['output']:,} output")
+    if overall.get("rate_problem"):
+        Console().print(f"answers with a problem (cut off, blocked, empty, no letter): {overall['rate_problem']:.1%}; "
+                        "see 'problem' in results.jsonl")
 
 
 def run_finetune(args: argparse.Namespace) -> None:
+    if args.model.startswith("gemini:"):
+        run_finetune_gemini(args)
+        return
+    if args.gcs_uri:
+        raise KgsynthError("--gcs-uri is for gemini models; local models fine-tune here")
     from .finetune import finetune, preset_config
 
     config = preset_config(args.data, args.model, args.device, args.preset, shape=args.shape, method=args.method,
@@ -254,10 +298,22 @@ def run_finetune(args: argparse.Namespace) -> None:
                     f"loss curve {Path(args.out) / 'loss.png'}")
 
 
+def run_finetune_gemini(args: argparse.Namespace) -> None:
+    from .tuning import finetune_gemini
+
+    if not (Path(args.data) / "train.jsonl").is_file():
+        raise KgsynthError(f"--data {args.data} is not a directory written by synth (no train.jsonl)")
+    model = open_model(args) if args.gcs_uri else None
+    spec = finetune_gemini(model, Path(args.data), Path(args.out), args.shape, [Path(e) for e in args.extra],
+                           args.gcs_uri, args.epochs, say=console.print)
+    if spec:
+        Console().print(f"tuned; evaluate with --model {spec}")
+
+
 def run_augment(args: argparse.Namespace) -> None:
     from .audit import show_audit
     from .augment import AugmentConfig, Augmenter
-    from .models import load_model
+    from .cost import augment_estimate
 
     config = AugmentConfig(data=str(Path(args.data).resolve()), strategy=args.strategy, model=args.model,
                            max_tokens=args.max_tokens, samples=args.samples, temperature=args.temperature,
@@ -266,10 +322,12 @@ def run_augment(args: argparse.Namespace) -> None:
     config.validate()
     if not (Path(args.data) / "manifest.json").is_file():
         raise KgsynthError(f"--data {args.data} is not a directory written by synth (no manifest.json)")
-    with console.status(f"loading {args.model}"):
-        model = load_model(args.model, progress=lambda text: console.print(text), device=args.device, dtype=args.dtype)
+    model = open_model(args)
+    augmenter = Augmenter(model, config, Path(args.out))
+    if model.paid:
+        confirm(model, augment_estimate(model, augmenter), args.yes)
     with progress_bar(f"augment {args.strategy} · {args.model}") as advance:
-        result = Augmenter(model, config, Path(args.out)).augment(advance, keep=args.keep)
+        result = augmenter.augment(advance, keep=args.keep)
     show_audit(result, f"augment {args.strategy} · {args.model} · {args.data}")
 
 
@@ -277,9 +335,12 @@ def run_study(args: argparse.Namespace) -> None:
     from .study import REGIMES, Study, StudyConfig
 
     config = StudyConfig(ontology=str(Path(args.ontology).resolve()), out=args.out, model=args.model, seed=args.seed,
-                         quick=args.quick, regimes=args.regime or list(REGIMES), device=args.device)
+                         quick=args.quick, regimes=args.regime or list(REGIMES), device=args.device,
+                         scoring=args.scoring or default_scoring(args.model), gcs_uri=args.gcs_uri,
+                         model_options={k: v for k, v in gemini_options(args).items() if v is not None})
     started = time.perf_counter()
-    report = Study(config, say=console.print, bar=progress_bar).run()
+    report = Study(config, say=console.print, bar=progress_bar,
+                   confirm=lambda model, estimate: confirm(model, estimate, args.yes)).run()
     Console().print(report.read_text().split("\n\n![")[0])
     Console().print(f"study finished in {(time.perf_counter() - started) / 60:.1f} min: {report}")
 

@@ -1,6 +1,7 @@
 """Evaluate a model on a synthesized dataset: baseline (question only) or ICL (the
-training corpus in context), by likelihood over the options or by free generation
-judged by the oracle. Results are appended item by item, so a rerun resumes."""
+training corpus in context), by likelihood over the options, by free generation judged
+by the oracle, or by a lettered choice. Results are appended item by item, so a rerun
+resumes."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from pathlib import Path
 from . import __version__
 from .dataset import read_json, read_jsonl, sample_texts
 from .errors import KgsynthError
-from .models.base import Model, ScoreRequest
+from .models.base import Model, ScoreRequest, lettered
 from .outdir import write_atomic
 
 REGIMES = ("baseline", "icl")
-SCORINGS = ("likelihood", "generate")
+SCORINGS = ("likelihood", "generate", "choice")
+USAGE = ("prompt", "cached", "output")  # token counts a paid backend reports
 SEPARATOR = "\n\n"
 
 
@@ -54,7 +56,8 @@ def corpus_prefix(data: Path, regime: str, subsample: float | None, seed: int) -
 def check_fits(model: Model, prefix: str, items: list[dict], subsample: float | None) -> int:
     """Refuse a context over the model's window, suggesting a --subsample that fits."""
     prefix_tokens = model.count_tokens(prefix)
-    longest = max((model.count_tokens(i["prompt"] + max(i["options"], key=len)) for i in items), default=0)
+    texts = sorted((i["prompt"] + max(i["options"], key=len) for i in items), key=len)[-3:]  # tokens follow length
+    longest = max((model.count_tokens(text) for text in texts), default=0)
     if prefix_tokens + longest + 2 <= model.max_context:
         return prefix_tokens
     if longest + 2 > model.max_context or not prefix:
@@ -131,11 +134,22 @@ def likelihood_result(item: dict, scores) -> dict:
 class Evaluator:
     def __init__(self, model: Model, config: EvalConfig, run: Path, judge: Callable[[str], str] | None = None):
         config.validate()
+        if config.scoring == "likelihood" and not model.scores_text:
+            raise KgsynthError(f"{model.name} gives no log-probabilities of given text: "
+                               "use --scoring generate or --scoring choice")
         self.model = model
         self.config = config
         self.run = run
         self.judge = judge  # sentence -> verdict, for --scoring generate
         self.data = Path(config.data)
+
+    def estimate(self):
+        """The tokens this run sends (cost.Estimate), before it starts."""
+        from .cost import eval_estimate
+
+        items = select_items(self.data, self.config.splits, self.config.limit)
+        prefix = corpus_prefix(self.data, self.config.regime, self.config.subsample, self.config.seed)
+        return eval_estimate(self.model, items, prefix, self.config.scoring)
 
     def evaluate(self, progress: Callable[[int, int], None] | None = None) -> dict:
         done = prepare_run(self.run, self.config)
@@ -145,9 +159,10 @@ class Evaluator:
         todo = [i for i in items if i["id"] not in done]
         if progress:
             progress(len(items) - len(todo), len(items))
+        size = max(1, len(todo)) if self.model.batch_all else 8
         with (self.run / "results.jsonl").open("a") as out:
-            for start in range(0, len(todo), 8):
-                batch = todo[start: start + 8]
+            for start in range(0, len(todo), size):
+                batch = todo[start: start + size]
                 for result in self.score_items(batch, prefix):
                     out.write(json.dumps(result, sort_keys=True) + "\n")
                     done[result["id"]] = result
@@ -161,7 +176,9 @@ class Evaluator:
 
     def score_items(self, batch: list[dict], prefix: str) -> list[dict]:
         if self.config.scoring == "generate":
-            return [self.generate_item(item, prefix) for item in batch]
+            return self.generate_items(batch, prefix)
+        if self.config.scoring == "choice":
+            return self.choose_items(batch, prefix)
         requests = [ScoreRequest(prefix + item["prompt"], option) for item in batch for option in item["options"]]
         scores = self.model.score(requests, shared_prefix=prefix or None)
         results, at = [], 0
@@ -170,13 +187,62 @@ class Evaluator:
             at += len(item["options"])
         return results
 
-    def generate_item(self, item: dict, prefix: str) -> dict:
-        completion = self.model.generate([prefix + item["prompt"]], max_tokens=32, stop=(".", "\n"),
-                                         seed=self.config.seed)[0]
-        sentence = (item["prompt"] + completion).strip() + "."
-        verdict = self.judge(sentence) if self.judge else "unknown"
-        return {"id": item["id"], "split": item["split"], "generated": completion, "sentence": sentence,
-                "verdict": verdict, "correct": verdict == "entailed", "options": 0}
+    def generate_items(self, batch: list[dict], prefix: str) -> list[dict]:
+        replies = self.model.complete([prefix + item["prompt"] for item in batch], max_tokens=32, stop=(".", "\n"),
+                                      seed=self.config.seed, shared_prefix=prefix or None)
+        results = []
+        for item, reply in zip(batch, replies, strict=True):
+            sentence = answer_sentence(item["prompt"], reply.text)
+            verdict = self.judge(sentence) if self.judge else "unknown"
+            results.append(with_reply({"id": item["id"], "split": item["split"], "generated": reply.text,
+                                       "sentence": sentence, "verdict": verdict, "correct": verdict == "entailed",
+                                       "options": 0}, reply))
+        return results
+
+    def choose_items(self, batch: list[dict], prefix: str) -> list[dict]:
+        prompts = [prefix + lettered(item["prompt"], item["options"]) for item in batch]
+        choices = self.model.choose(prompts, [len(item["options"]) for item in batch], shared_prefix=prefix or None)
+        results = []
+        for item, choice in zip(batch, choices, strict=True):
+            result = {"id": item["id"], "split": item["split"], "answer": item["answer"], "chosen": choice.index,
+                      "correct": choice.index == item["answer"], "options": len(item["options"]),
+                      "letter_logprobs": choice.logprobs}
+            results.append(with_reply(result, choice))
+        return results
+
+
+def answer_sentence(prompt: str, completion: str) -> str:
+    """The sentence a generated answer makes: the prompt and its continuation, or the
+    answer alone where it restates the whole sentence (as chat models do)."""
+    stem, text = prompt.strip(), completion.strip()
+    sentence = text if text.lower().startswith(stem.lower()) else f"{stem} {text}"
+    return sentence.strip().rstrip(".").strip() + "."
+
+
+def with_reply(result: dict, reply) -> dict:
+    """`result` with what went wrong in the reply and the tokens it cost, where known."""
+    if reply.problem:
+        result["problem"] = reply.problem
+    if reply.usage:
+        result["usage"] = reply.usage
+    return result
+
+
+def oracle_judge(data: str | Path) -> Callable[[str], str]:
+    """sentence -> entailed / contradicted / unknown (closed world) / unparseable, for --scoring generate."""
+    from .dataset import load_dataset
+    from .grammar import ParseError
+
+    dataset = load_dataset(data)
+
+    def judge(sentence: str) -> str:
+        try:
+            statement = dataset.naming.grammar.parse(sentence)
+        except (ParseError, KgsynthError):
+            return "unparseable"
+        return dataset.oracle.query(statement, closed_world=True).value
+
+    return judge
 
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -200,10 +266,15 @@ def split_metrics(results: list[dict]) -> dict:
     }
     if results and "correct_norm" in results[0]:
         metrics["accuracy_norm"] = sum(r["correct_norm"] for r in results) / n
+    if results and all(r.get("options") for r in results):
         metrics["chance"] = sum(1 / r["options"] for r in results) / n
     if results and "verdict" in results[0]:
         for verdict in ("entailed", "contradicted", "unknown", "unparseable"):
             metrics[f"rate_{verdict}"] = sum(r["verdict"] == verdict for r in results) / n
+    if any("problem" in r for r in results):
+        metrics["rate_problem"] = sum("problem" in r for r in results) / n
+    if any("usage" in r for r in results):
+        metrics["usage"] = {k: sum((r.get("usage") or {}).get(k, 0) for r in results) for k in USAGE}
     return metrics
 
 

@@ -5,6 +5,11 @@ the training text), aug-ft-local / aug-ft-global (fine-tuned on the text plus th
 own local / global augmentations), aug-ft-verified (plus only the augmentations the
 oracle entails), oracle-ft (plus the oracle's own inferences: the ceiling of augmentation).
 Every step writes its own run directory under OUT and resumes it when rerun.
+
+On Gemini (`--model gemini:NAME`), evaluation is by choice (or generate), the fine-tuned
+regimes are Vertex AI tuning jobs on tuning files uploaded under --gcs-uri (without it,
+the files are written and those regimes skipped), and the tokens the study sends are
+estimated before it starts.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .augment import AugmentConfig, Augmenter, kept_records, load_records, oracle_augmentations, write_train
+from .cost import Estimate, augment_estimate
 from .dataset import load_dataset
 from .errors import KgsynthError
-from .evaluate import EvalConfig, Evaluator, corpus_prefix
+from .evaluate import EvalConfig, Evaluator, corpus_prefix, oracle_judge
 from .finetune import finetune, preset_config
 from .models import load_model
 from .report import write_report
 from .synth import synthesize
+from .tuning import finetune_gemini
 
 REGIMES = ("baseline", "icl", "ft", "aug-ft-local", "aug-ft-global", "aug-ft-verified", "oracle-ft")
 AUGMENTED = {"aug-ft-local": ("local",), "aug-ft-global": ("global",), "aug-ft-verified": ("local", "global")}
@@ -42,15 +49,24 @@ class StudyConfig:
     augment_sources: int | None = None  # quick: 30
     max_context_tokens: int | None = None  # ICL corpus cap; quick: 4,000
     augment_context_tokens: int | None = None  # corpus cap in global-augmentation prompts; quick: 1,500
+    scoring: str = "likelihood"
+    gcs_uri: str | None = None  # gemini: gs:// folder of the uploaded REGIME.jsonl tuning files
+    model_options: dict = field(default_factory=dict)  # gemini: batch, rpm, tpm, thinking_budget
 
     def validate(self) -> None:
         unknown = sorted(set(self.regimes) - set(REGIMES))
         if unknown:
             raise KgsynthError(f"unknown regime(s) {', '.join(unknown)}: choose from {', '.join(REGIMES)}")
 
+    @property
+    def gemini(self) -> bool:
+        return self.model.startswith("gemini:")
+
     def resolved(self) -> StudyConfig:
         quick = {"items_per_split": 25, "steps": 40, "augment_sources": 30, "max_context_tokens": 4000,
                  "augment_context_tokens": 1500}
+        if self.gemini:  # a long context is what Gemini is for; only the local window needs the caps
+            quick |= {"max_context_tokens": None, "augment_context_tokens": None}
         for name, value in quick.items():
             if getattr(self, name) is None and self.quick:
                 setattr(self, name, value)
@@ -59,13 +75,14 @@ class StudyConfig:
 
 class Study:
     def __init__(self, config: StudyConfig, say: Callable[[str], None] = print,
-                 bar: Callable[[str], object] | None = None):
+                 bar: Callable[[str], object] | None = None, confirm: Callable[[object, Estimate], None] | None = None):
         config.validate()
         self.config = config.resolved()
         self.out = Path(config.out)
         self.data = self.out / "data"
         self.say = say
         self.bar = bar  # description -> context manager yielding advance(count, total)
+        self.confirm = confirm  # (model, estimate) -> None, or raises: asked before a paid study starts
         self._base = None
         self._corpus_tokens: int | None = None
 
@@ -75,25 +92,55 @@ class Study:
             self.say(f"synthesizing {self.config.ontology}")
             synthesize(self.config.ontology, self.config.seed, self.data)
         (self.out / "study.json").write_text(json.dumps(self.config.__dict__, indent=2, sort_keys=True) + "\n")
-        runs = [self.regime(name) for name in self.config.regimes]
+        if self.base().paid and self.confirm:
+            self.confirm(self.base(), self.estimate())
+        runs = [run for run in (self.regime(name) for name in self.config.regimes) if run is not None]
+        if not runs:
+            raise KgsynthError("no regime was evaluated (the tuned ones need --gcs-uri on gemini)")
         _, report = write_report([str(r) for r in runs], self.out / "report")
         return report
 
+    def load(self, spec: str):
+        return load_model(spec, progress=self.say, device=self.config.device, **self.config.model_options)
+
     def base(self):
         if self._base is None:
-            self._base = load_model(self.config.model, progress=self.say, device=self.config.device)
+            self._base = self.load(self.config.model)
         return self._base
+
+    def estimate(self) -> Estimate:
+        """What the evaluations and augmentations of the base model send (tuned models not counted)."""
+        total = Estimate()
+        for name in self.config.regimes:
+            if name in ("baseline", "icl"):
+                total += self.evaluator(name, self.base(), name, self.config.model).estimate()
+        for strategy in sorted({s for name in self.config.regimes for s in AUGMENTED.get(name, ())}):
+            total += augment_estimate(self.base(), Augmenter(self.base(), self.augment_config(strategy),
+                                                             self.out / f"augment-{strategy}"))
+        return total
 
     def regime(self, name: str) -> Path:
         self.say(f"regime {name}")
         if name in ("baseline", "icl"):
             return self.evaluate(name, self.base(), name, self.config.model)
         extra = self.extra_training(name)
+        if self.config.gemini:
+            return self.tuned_gemini(name, extra)
         settings = preset_config(str(self.data), self.config.model, self.config.device, steps=self.config.steps,
                                  seed=self.config.seed, extra=[str(p) for p in extra])
         tuned = finetune(settings, self.out / f"finetune-{name}", self.config.device)
         model = load_model(f"local:{tuned}", progress=self.say, device=self.config.device)
         return self.evaluate(name, model, "baseline", f"local:{tuned}")
+
+    def tuned_gemini(self, name: str, extra: list[Path]) -> Path | None:
+        uri = f"{self.config.gcs_uri.rstrip('/')}/{name}.jsonl" if self.config.gcs_uri else None
+        out = self.out / f"tuning-{name}"
+        spec = finetune_gemini(self.base(), self.data, out, "independent", extra, uri, say=lambda text: None)
+        if spec is None:
+            self.say(f"{name}: skipped; upload {out / 'tuning.jsonl'} as GCS_FOLDER/{name}.jsonl and rerun "
+                     "with --gcs-uri GCS_FOLDER")
+            return None
+        return self.evaluate(name, self.load(spec), "baseline", spec)
 
     def extra_training(self, name: str) -> list[Path]:
         if name == "ft":
@@ -113,14 +160,16 @@ class Study:
         write_train(path, records)
         return [path]
 
+    def augment_config(self, strategy: str) -> AugmentConfig:
+        return AugmentConfig(data=str(self.data.resolve()), strategy=strategy, model=self.config.model,
+                             seed=self.config.seed, limit=self.config.augment_sources,
+                             subsample=self.subsample(self.config.augment_context_tokens) if strategy == "global"
+                             else None)
+
     def augment(self, strategy: str) -> Path:
         run = self.out / f"augment-{strategy}"
-        config = AugmentConfig(data=str(self.data.resolve()), strategy=strategy, model=self.config.model,
-                               seed=self.config.seed, limit=self.config.augment_sources,
-                               subsample=self.subsample(self.config.augment_context_tokens) if strategy == "global"
-                               else None)
         with self.progress(f"augment {strategy}") as advance:
-            Augmenter(self.base(), config, run).augment(advance, keep=None)
+            Augmenter(self.base(), self.augment_config(strategy), run).augment(advance, keep=None)
         return run
 
     def subsample(self, cap: int | None) -> float | None:
@@ -131,15 +180,19 @@ class Study:
             self._corpus_tokens = self.base().count_tokens(corpus_prefix(self.data, "icl", None, self.config.seed))
         return None if self._corpus_tokens <= cap else round(cap / self._corpus_tokens, 4)
 
-    def evaluate(self, label: str, model, regime: str, model_name: str) -> Path:
-        run = self.out / f"eval-{label}"
+    def evaluator(self, label: str, model, regime: str, model_name: str) -> Evaluator:
         config = EvalConfig(data=str(self.data.resolve()), regime=regime, model=model_name, label=label,
-                            limit=self.config.items_per_split, seed=self.config.seed,
+                            scoring=self.config.scoring, limit=self.config.items_per_split, seed=self.config.seed,
                             subsample=self.subsample(self.config.max_context_tokens) if regime == "icl" else None)
+        judge = oracle_judge(self.data) if self.config.scoring == "generate" else None
+        return Evaluator(model, config, self.out / f"eval-{label}", judge)
+
+    def evaluate(self, label: str, model, regime: str, model_name: str) -> Path:
+        evaluator = self.evaluator(label, model, regime, model_name)
         with self.progress(f"eval {label}") as advance:
-            metrics = Evaluator(model, config, run).evaluate(advance)
+            metrics = evaluator.evaluate(advance)
         self.say(f"{label}: accuracy {metrics['all']['accuracy']:.3f} over {metrics['all']['n']} items")
-        return run
+        return evaluator.run
 
     def progress(self, description: str):
         return nullcontext(None) if self.bar is None else self.bar(description)

@@ -19,6 +19,42 @@ class Score:
     tokens: int  # tokens the continuation was scored over
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A generated answer. `problem` says why it is not a normal one ("finish:SAFETY",
+    "finish:MAX_TOKENS", "empty", "malformed_json", "malformed_response"); `items` is the
+    list of a JSON-list answer; `usage` the tokens it cost, where the backend counts them."""
+
+    text: str
+    problem: str | None = None
+    items: list[str] | None = None
+    usage: dict | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The option a model picked (None: no valid letter), with the letters' log-probabilities
+    where the backend gives them."""
+
+    index: int | None
+    logprobs: dict[str, float] | None = None
+    problem: str | None = None
+    usage: dict | None = None
+
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def lettered(prompt: str, options: Sequence[str]) -> str:
+    """A multiple-choice question: each option as the whole sentence, behind a letter."""
+    if len(options) > len(LETTERS):
+        raise ValueError(f"at most {len(LETTERS)} options can be lettered, got {len(options)}")
+    stem = prompt.strip()
+    lines = [f"Which sentence is true? Complete: {stem} ..."]
+    lines += [f"{LETTERS[i]}. {stem} {option.strip()}" for i, option in enumerate(options)]
+    return "\n".join(lines) + "\nAnswer:"
+
+
 Progress = Callable[[int], None]  # called with the number of requests just finished
 
 
@@ -31,6 +67,10 @@ def cut_at_stop(text: str, stop: Sequence[str]) -> str:
 class Model(ABC):
     name: str
     max_context: int  # tokens
+    structured_output = False  # answers augmentation prompts with a JSON list of sentences
+    batch_all = False  # wants every request of a run in one call (a batch job)
+    paid = False  # calls cost money: runs print a token estimate and ask first
+    scores_text = True  # gives log-likelihoods of given text (likelihood scoring)
 
     @abstractmethod
     def score(self, requests: Sequence[ScoreRequest], progress: Progress | None = None,
@@ -46,3 +86,24 @@ class Model(ABC):
     @abstractmethod
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` as the model sees it."""
+
+    def complete(self, prompts: Sequence[str], max_tokens: int = 48, stop: Sequence[str] = ("\n",),
+                 temperature: float = 0.0, seed: int = 0, shared_prefix: str | None = None,
+                 json_list: bool = False) -> list[Reply]:
+        """Like generate, with what went wrong recorded per answer. `json_list` asks for a JSON
+        list of sentences (backends with structured_output)."""
+        return [Reply(text) for text in self.generate(prompts, max_tokens, stop, temperature, seed)]
+
+    def choose(self, prompts: Sequence[str], options: Sequence[int], shared_prefix: str | None = None) -> list[Choice]:
+        """The letter each lettered question (see `lettered`) is answered with, of its first
+        `options[i]` letters. By default, the most likely letter as a continuation."""
+        pairs = zip(prompts, options, strict=True)
+        requests = [ScoreRequest(prompt, f" {LETTERS[k]}") for prompt, n in pairs for k in range(n)]
+        scores = self.score(requests, shared_prefix=shared_prefix)
+        choices, at = [], 0
+        for n in options:
+            found = {LETTERS[k]: scores[at + k].logprob for k in range(n)}
+            at += n
+            best = max(range(n), key=lambda k: found[LETTERS[k]])
+            choices.append(Choice(best, found))
+        return choices
