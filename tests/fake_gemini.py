@@ -132,7 +132,7 @@ class FakeGemini:
 
     def route(self, method: str, path: str, body: dict) -> tuple[int, dict]:
         path = re.sub(r"^/v1beta1?/", "", path.split("?")[0])
-        if method == "GET" and re.fullmatch(r"models/[^/:]+", path):
+        if method == "GET" and re.fullmatch(r"(.*/)?models/[^/:]+", path):  # Vertex: .../publishers/google/models/M
             return 200, {"name": path, "displayName": path, "inputTokenLimit": self.input_token_limit,
                          "outputTokenLimit": 8192}
         if path.endswith(":generateContent"):
@@ -248,3 +248,16 @@ class FakeGemini:
                 self.wfile.write(data)
 
         return Handler
+
+
+if __name__ == "__main__":  # python tests/fake_gemini.py: serve until interrupted, for trying the CLI offline
+    import time
+
+    with FakeGemini() as fake:
+        fake.polls_until_done = 0
+        print(f"export KGSYNTH_GEMINI_BASE_URL={fake.url} GEMINI_API_KEY=fake", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass

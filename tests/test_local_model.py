@@ -206,7 +206,7 @@ def test_gguf_path_is_converted_under_a_name_with_its_digest(fake_conversion, tm
 
 
 def test_unknown_model_kind():
-    with pytest.raises(KgsynthError, match=r"unknown model 'nope': use local, local:PATH or local:smollm2"):
+    with pytest.raises(KgsynthError, match=r"unknown model 'nope': use local, local:PATH, local:smollm2 or gemini:NAME"):
         load_model("nope")
 
 

@@ -13,6 +13,7 @@ text as the model's answer. The run directory holds
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,8 +74,10 @@ def start_job(model, gcs_uri: str, out: Path, epochs: int | None) -> str:
         return read_json(known)["name"]
     _, types, _ = genai_modules()
     config = types.CreateTuningJobConfig(epoch_count=epochs, tuned_model_display_name=f"kgsynth {out.name}"[:120])
-    job = model.api(f"starting a tuning job of {model.name}", lambda: model.client.tunings.tune(
-        base_model=model.name, training_dataset=types.TuningDataset(gcs_uri=gcs_uri), config=config))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the SDK calls its tuning "experimental" on every call
+        job = model.api(f"starting a tuning job of {model.name}", lambda: model.client.tunings.tune(
+            base_model=model.name, training_dataset=types.TuningDataset(gcs_uri=gcs_uri), config=config))
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(known, (json.dumps({"name": job.name, "gcs_uri": gcs_uri}, indent=2) + "\n").encode())
     model.say(f"tuning job {job.name} started")

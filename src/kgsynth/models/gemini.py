@@ -265,6 +265,8 @@ class GeminiModel(Model):
             raise refusal(exc, what) from None
         except KgsynthError as exc:
             raise KgsynthError(redact(str(exc))) from None
+        except ValueError as exc:  # the SDK's own checks, e.g. a setting this API does not support
+            raise KgsynthError(redact(f"{what}: {exc}").splitlines()[0]) from None
 
     def input_limit(self) -> int:
         """The model's input window; looking it up also checks the credentials before any work."""
@@ -449,14 +451,18 @@ class GeminiModel(Model):
             self.responses_cache.put(key, data)
 
     def wait(self, what: str, get: Callable[[], object]):
-        """Poll a job until it ends, saying its state as it goes."""
-        started = time.monotonic()
+        """Poll a job until it ends, saying its state when it changes and every five minutes."""
+        started = said_at = time.monotonic()
+        said = None
         while True:
             job = self.api(f"polling {what}", get)
             state = str(getattr(job.state, "value", job.state))
             if state in DONE_STATES:
                 return job
-            self.say(f"{what}: {state.removeprefix('JOB_STATE_').lower()} after {time.monotonic() - started:.0f} s")
+            now = time.monotonic()
+            if state != said or now - said_at >= 300:
+                self.say(f"{what}: {state.removeprefix('JOB_STATE_').lower()} after {now - started:.0f} s")
+                said, said_at = state, now
             time.sleep(self.options.poll_s)
 
 
