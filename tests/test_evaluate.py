@@ -317,3 +317,24 @@ def test_generate_judged_by_the_oracle(data, items, tmp_path):
         results = result_lines(run)
         assert len(results) == 6 and all(r["verdict"] == verdict for r in results), results
         assert metrics["all"][f"rate_{verdict}"] == 1.0
+
+
+def test_choice_on_a_local_model_picks_the_likeliest_letter(data, items, tmp_path):
+    """--scoring choice on a model that scores text: the options shown lettered, and the
+    letter with the highest log-likelihood as a continuation is the choice."""
+    from kgsynth.models.base import LETTERS, lettered
+
+    model = make_fake_model()
+    metrics = Evaluator(model, config(data, scoring="choice", limit=3), tmp_path / "run").evaluate()
+    results = result_lines(tmp_path / "run")
+    by_id = {i["id"]: i for i in items}
+    assert len(results) == metrics["all"]["n"] > 0
+    for result in results:
+        item = by_id[result["id"]]
+        prompt = lettered(item["prompt"], item["options"])
+        assert all(f"{LETTERS[k]}. {item['prompt'].strip()} {o.strip()}" in prompt for k, o in enumerate(item["options"]))
+        expected = {LETTERS[k]: fake_logprob(prompt, f" {LETTERS[k]}") for k in range(len(item["options"]))}
+        assert result["letter_logprobs"] == pytest.approx(expected)
+        assert result["chosen"] == max(range(len(expected)), key=lambda k: expected[LETTERS[k]])
+        assert result["correct"] == (result["chosen"] == item["answer"])
+    assert metrics["all"]["chance"] == pytest.approx(sum(1 / r["options"] for r in results) / len(results))

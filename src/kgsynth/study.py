@@ -191,7 +191,12 @@ class Study:
         evaluator = self.evaluator(label, model, regime, model_name)
         with self.progress(f"eval {label}") as advance:
             metrics = evaluator.evaluate(advance)
-        self.say(f"{label}: accuracy {metrics['all']['accuracy']:.3f} over {metrics['all']['n']} items")
+        overall = metrics["all"]
+        tokens = ""
+        if "usage" in overall:
+            usage = overall["usage"]
+            tokens = f"; {usage['prompt']:,} prompt tokens ({usage['cached']:,} cached), {usage['output']:,} output"
+        self.say(f"{label}: accuracy {overall['accuracy']:.3f} over {overall['n']} items{tokens}")
         return evaluator.run
 
     def progress(self, description: str):
