@@ -301,11 +301,12 @@ def test_generate_in_icl_sees_the_corpus(data, tmp_path):
 
 def test_generate_judged_by_the_oracle(data, items, tmp_path):
     """With the real judge (the CLI's), generating the right option is entailed, a wrong one contradicted."""
+    from kgsynth.dataset import load_dataset
     from kgsynth.evaluate import oracle_judge
 
     reversal = select_items(data, ["reversal"], 6)
     assert len({i["prompt"] for i in reversal}) == len(reversal)  # a prompt tells the item
-    judge = oracle_judge(str(data))
+    judge = oracle_judge(load_dataset(data))
     for wrong, verdict in ((False, "entailed"), (True, "contradicted")):
         def complete(prompt: str, wrong=wrong) -> str:
             item = next(i for i in reversal if i["prompt"] == prompt)

@@ -16,6 +16,7 @@ from fake_gemini import FakeGemini, bad_request, malformed, prompt_text, rate_li
 from helpers import write_synth  # noqa: E402
 
 from kgsynth.augment import AugmentConfig, Augmenter  # noqa: E402
+from kgsynth.dataset import load_dataset  # noqa: E402
 from kgsynth.errors import KgsynthError  # noqa: E402
 from kgsynth.evaluate import EvalConfig, Evaluator, oracle_judge, select_items  # noqa: E402
 from kgsynth.models import load_model  # noqa: E402
@@ -79,7 +80,7 @@ def knowing(items: dict[str, dict], right: bool = True):
 
 def evaluate(model, data: Path, run: Path, scoring: str, regime: str = "baseline", limit: int = 4) -> dict:
     config = EvalConfig(data=str(data), regime=regime, model=model.name, scoring=scoring, limit=limit)
-    judge = oracle_judge(data) if scoring == "generate" else None
+    judge = oracle_judge(load_dataset(data)) if scoring == "generate" else None
     return Evaluator(model, config, run, judge).evaluate()
 
 

@@ -17,7 +17,8 @@ from rich.table import Table
 from .dataset import Dataset, read_jsonl
 from .documents import normalize_text
 from .errors import KgsynthError
-from .grammar import ParseError
+from .grammar import Grammar, ParseError
+from .oracle import Oracle, Verdict
 from .statement import Statement
 
 VERDICTS = ("entailed", "contradicted", "unknown", "unparseable")
@@ -32,6 +33,21 @@ def read_documents(dataset: Dataset) -> list[dict]:
 def clean(text: str) -> str:
     """Text that can be written as UTF-8 (a lone surrogate becomes '?')."""
     return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def judge_sentence(grammar: Grammar, oracle: Oracle, text: str,
+                   closed_world: bool = False) -> tuple[Statement | None, Verdict | None, str | None]:
+    """(statement, the oracle's verdict, None), or (None, None, why) for a sentence the
+    grammar cannot read; never raises for odd text."""
+    if not text or not text.strip():
+        return None, None, "empty"
+    if len(text.split()) > MAX_WORDS:
+        return None, None, f"over {MAX_WORDS} words"
+    try:
+        statement = grammar.parse(text)
+        return statement, oracle.query(statement, closed_world), None
+    except (ParseError, KgsynthError, LarkError, RecursionError, ValueError) as exc:  # unknown terms: KgsynthError
+        return None, None, str(exc)[:200]
 
 
 class Judge:
@@ -49,15 +65,9 @@ class Judge:
     def judge(self, text: str) -> tuple[Statement | None, str, str | None, str | None]:
         """(statement, verdict, derivation rule, why unparseable) of one sentence; never raises
         for odd text."""
-        if not text or not text.strip():
-            return None, "unparseable", None, "empty"
-        if len(text.split()) > MAX_WORDS:
-            return None, "unparseable", None, f"over {MAX_WORDS} words"
-        try:
-            statement = self.grammar.parse(text)
-            verdict = self.oracle.query(statement)
-        except (ParseError, KgsynthError, LarkError, RecursionError, ValueError) as exc:  # unknown terms: KgsynthError
-            return None, "unparseable", None, str(exc)[:200]
+        statement, verdict, why = judge_sentence(self.grammar, self.oracle, text)
+        if verdict is None:
+            return None, "unparseable", None, why
         rule = verdict.derivation.rule if verdict.value == "entailed" and verdict.derivation else None
         return statement, verdict.value, rule, None
 

@@ -27,8 +27,9 @@ import json
 import random
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -194,12 +195,12 @@ def create_run(run: Path, config: AugmentConfig, prompt: str) -> None:
     write_atomic(run / "augment.json", (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
 
 
-def load_records(run: Path) -> tuple[list[dict], set[str]]:
-    """(candidate records, ids of the sources done). Lines of a source left unfinished, and a
-    line cut short, are dropped and the file mended, so that source is generated again."""
+def load_records(run: Path) -> tuple[list[dict], dict[str, dict]]:
+    """(candidate records, source id -> its "done" line). Lines of a source left unfinished,
+    and a line cut short, are dropped and the file mended, so that source is generated again."""
     path = run / "augmentations.jsonl"
     if not path.is_file():
-        return [], set()
+        return [], {}
     lines, parsed = path.read_text(encoding="utf-8").splitlines(), []
     for line in lines:
         try:
@@ -208,7 +209,7 @@ def load_records(run: Path) -> tuple[list[dict], set[str]]:
             continue
         if isinstance(record, dict) and "source_id" in record:
             parsed.append((line, record))
-    done = {r["source_id"] for _, r in parsed if r.get("done")}
+    done = {r["source_id"]: r for _, r in parsed if r.get("done")}
     kept = [(line, r) for line, r in parsed if r["source_id"] in done]
     if len(kept) != len(lines):
         write_atomic(path, "".join(line + "\n" for line, _ in kept).encode())
@@ -227,20 +228,17 @@ class Augmenter:
         self.documents = read_documents(self.dataset)
         self.judge = Judge(self.dataset, self.documents)
         self.sources = select_sources(self.documents, config.strategy, config.seed, config.limit)
-        self._corpus: str | None = None
 
-    @property
+    @cached_property
     def corpus(self) -> str:
-        if self._corpus is None:
-            self._corpus = corpus_text(self.documents, self.config.subsample, self.config.seed)
-        return self._corpus
+        return corpus_text(self.documents, self.config.subsample, self.config.seed)
 
     def prompt(self, source: Source) -> str:
         if self.config.strategy == "local":
             return fill(self.template, sentence=source.text)
         return fill(self.template, corpus=self.corpus, document=source.text)
 
-    @property
+    @cached_property
     def shared_prefix(self) -> str | None:
         """The part every global prompt starts with (up to the corpus): a backend may cache it."""
         if self.config.strategy != "global" or "{corpus}" not in self.template:
@@ -303,7 +301,7 @@ class Augmenter:
         if keep is not None and keep not in KEEPS:
             raise KgsynthError(f"unknown --keep {keep!r}: use {', '.join(KEEPS)}")
         existing = check_run(self.run, self.config, self.template)
-        records, done = load_records(self.run) if existing else ([], set())
+        records, done = load_records(self.run) if existing else ([], {})
         todo = [s for s in self.sources if s.id not in done]
         if todo:
             self.check_fits()  # before the run directory exists: a refused prompt leaves nothing
@@ -319,11 +317,12 @@ class Augmenter:
                     lines = self.source_records(source, replies)
                     out.write("".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in lines))
                     records += lines[:-1]
+                    done[source.id] = lines[-1]
                 out.flush()
                 if progress:
                     progress(len(group), len(self.sources))
         result = audit(records, self.dataset, sources=len(self.sources), judge=self.judge)
-        problems = output_problems(self.run)
+        problems = output_problems(done.values())
         if problems:
             result["problems"] = problems
         write_atomic(self.run / "audit.json", (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
@@ -332,12 +331,11 @@ class Augmenter:
         return result
 
 
-def output_problems(run: Path) -> dict[str, int]:
-    """How many answers of the run were cut off, blocked, empty or malformed, by kind."""
+def output_problems(done: Iterable[dict]) -> dict[str, int]:
+    """How many answers were cut off, blocked, empty or malformed, by kind, from the sources' done lines."""
     counts: dict[str, int] = defaultdict(int)
-    for line in (run / "augmentations.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        for problem in record.get("problems", []) if record.get("done") else []:
+    for record in done:
+        for problem in record.get("problems", []):
             counts[problem.split(":")[0] if problem.startswith("error:") else problem] += 1
     return dict(sorted(counts.items()))
 

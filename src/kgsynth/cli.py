@@ -224,6 +224,7 @@ def progress_bar(description: str):
 
 
 def run_eval(args: argparse.Namespace) -> None:
+    from .dataset import load_dataset
     from .evaluate import EvalConfig, Evaluator, oracle_judge
 
     scoring = args.scoring or default_scoring(args.model)
@@ -233,7 +234,7 @@ def run_eval(args: argparse.Namespace) -> None:
     config.validate()
     if not (Path(args.data) / "manifest.json").is_file():
         raise KgsynthError(f"--data {args.data} is not a directory written by synth (no manifest.json)")
-    judge = oracle_judge(args.data) if scoring == "generate" else None
+    judge = oracle_judge(load_dataset(args.data)) if scoring == "generate" else None
     model = open_model(args)
     evaluator = Evaluator(model, config, Path(args.out), judge)
     if model.paid:
@@ -256,6 +257,8 @@ def open_model(args: argparse.Namespace):
 
 
 def show_metrics(metrics: dict, title: str) -> None:
+    from .evaluate import describe_usage
+
     table = Table(title=title)
     for column in ("split", "n", "accuracy", "± se", "wilson 95%", "length-norm.", "chance"):
         table.add_column(column, justify="right", no_wrap=column == "split")
@@ -268,9 +271,7 @@ def show_metrics(metrics: dict, title: str) -> None:
     Console().print(table)
     overall = metrics.get("all", {})
     if "usage" in overall:
-        usage = overall["usage"]
-        Console().print(f"tokens: {usage['prompt']:,} prompt ({usage['cached']:,} from the context cache), "
-                        f"{usage['output']:,} output")
+        Console().print(f"tokens: {describe_usage(overall['usage'])}")
     if overall.get("rate_problem"):
         Console().print(f"answers with a problem (cut off, blocked, empty, no letter): {overall['rate_problem']:.1%}; "
                         "see 'problem' in results.jsonl")

@@ -38,14 +38,9 @@ def mean_tokens(model: Model, texts: list[str]) -> float:
     return model.count_tokens("\n".join(sample)) / len(sample) if sample else 0.0
 
 
-def cache_minimum(model: Model) -> int | None:
-    options = getattr(model, "options", None)
-    return getattr(options, "cache_min_tokens", None)
-
-
 def with_corpus(model: Model, requests: int, question_tokens: float, corpus: str, output: int) -> Estimate:
     corpus_tokens = model.count_tokens(corpus) if corpus else 0
-    minimum = cache_minimum(model)
+    minimum = model.context_cache_minimum
     cached = corpus_tokens if minimum is not None and corpus_tokens >= minimum and requests > 1 else 0
     prompt = round(requests * (question_tokens + corpus_tokens)) + cached  # the cache is written once
     return Estimate(requests, prompt, cached * requests, requests * output)

@@ -9,10 +9,12 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from . import __version__
-from .dataset import read_json, read_jsonl, sample_texts
+from .audit import judge_sentence
+from .dataset import Dataset, read_json, read_jsonl, sample_texts
 from .errors import KgsynthError
 from .models.base import Model, ScoreRequest, lettered
 from .outdir import write_atomic
@@ -143,18 +145,21 @@ class Evaluator:
         self.judge = judge  # sentence -> verdict, for --scoring generate
         self.data = Path(config.data)
 
+    @cached_property
+    def plan(self) -> tuple[list[dict], str]:
+        """(the items, the in-context prefix), read once for the estimate and the run."""
+        items = select_items(self.data, self.config.splits, self.config.limit)
+        return items, corpus_prefix(self.data, self.config.regime, self.config.subsample, self.config.seed)
+
     def estimate(self):
         """The tokens this run sends (cost.Estimate), before it starts."""
         from .cost import eval_estimate
 
-        items = select_items(self.data, self.config.splits, self.config.limit)
-        prefix = corpus_prefix(self.data, self.config.regime, self.config.subsample, self.config.seed)
-        return eval_estimate(self.model, items, prefix, self.config.scoring)
+        return eval_estimate(self.model, *self.plan, self.config.scoring)
 
     def evaluate(self, progress: Callable[[int, int], None] | None = None) -> dict:
         done = prepare_run(self.run, self.config)
-        items = select_items(self.data, self.config.splits, self.config.limit)
-        prefix = corpus_prefix(self.data, self.config.regime, self.config.subsample, self.config.seed)
+        items, prefix = self.plan
         check_fits(self.model, prefix, items, self.config.subsample)
         todo = [i for i in items if i["id"] not in done]
         if progress:
@@ -228,21 +233,18 @@ def with_reply(result: dict, reply) -> dict:
     return result
 
 
-def oracle_judge(data: str | Path) -> Callable[[str], str]:
+def oracle_judge(dataset: Dataset) -> Callable[[str], str]:
     """sentence -> entailed / contradicted / unknown (closed world) / unparseable, for --scoring generate."""
-    from .dataset import load_dataset
-    from .grammar import ParseError
-
-    dataset = load_dataset(data)
 
     def judge(sentence: str) -> str:
-        try:
-            statement = dataset.naming.grammar.parse(sentence)
-        except (ParseError, KgsynthError):
-            return "unparseable"
-        return dataset.oracle.query(statement, closed_world=True).value
+        _, verdict, _ = judge_sentence(dataset.naming.grammar, dataset.oracle, sentence, closed_world=True)
+        return "unparseable" if verdict is None else verdict.value
 
     return judge
+
+
+def describe_usage(usage: dict) -> str:
+    return f"{usage['prompt']:,} prompt tokens ({usage['cached']:,} from the context cache), {usage['output']:,} output"
 
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -18,13 +18,14 @@ import json
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .augment import AugmentConfig, Augmenter, kept_records, load_records, oracle_augmentations, write_train
 from .cost import Estimate, augment_estimate
-from .dataset import load_dataset
+from .dataset import Dataset, load_dataset
 from .errors import KgsynthError
-from .evaluate import EvalConfig, Evaluator, corpus_prefix, oracle_judge
+from .evaluate import EvalConfig, Evaluator, corpus_prefix, describe_usage, oracle_judge
 from .finetune import finetune, preset_config
 from .models import load_model
 from .report import write_report
@@ -85,6 +86,8 @@ class Study:
         self.confirm = confirm  # (model, estimate) -> None, or raises: asked before a paid study starts
         self._base = None
         self._corpus_tokens: int | None = None
+        self._augmenters: dict[str, Augmenter] = {}
+        self._augmented: set[str] = set()
 
     def run(self) -> Path:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -103,6 +106,15 @@ class Study:
     def load(self, spec: str):
         return load_model(spec, progress=self.say, device=self.config.device, **self.config.model_options)
 
+    @cached_property
+    def dataset(self) -> Dataset:
+        """The synthesized dataset, rebuilt (world and closure) once for every step that needs it."""
+        return load_dataset(self.data)
+
+    @cached_property
+    def judge(self) -> Callable[[str], str]:
+        return oracle_judge(self.dataset)
+
     def base(self):
         if self._base is None:
             self._base = self.load(self.config.model)
@@ -115,8 +127,7 @@ class Study:
             if name in ("baseline", "icl"):
                 total += self.evaluator(name, self.base(), name, self.config.model).estimate()
         for strategy in sorted({s for name in self.config.regimes for s in AUGMENTED.get(name, ())}):
-            total += augment_estimate(self.base(), Augmenter(self.base(), self.augment_config(strategy),
-                                                             self.out / f"augment-{strategy}"))
+            total += augment_estimate(self.base(), self.augmenter(strategy))
         return total
 
     def regime(self, name: str) -> Path:
@@ -149,7 +160,7 @@ class Study:
             path = self.out / "oracle-augmentations.jsonl"
             if not path.is_file():
                 limit = self.config.augment_sources * 10 if self.config.augment_sources else None
-                write_train(path, oracle_augmentations(load_dataset(self.data), limit))
+                write_train(path, oracle_augmentations(self.dataset, limit))
             return [path]
         records = []
         for strategy in AUGMENTED[name]:
@@ -166,11 +177,20 @@ class Study:
                              subsample=self.subsample(self.config.augment_context_tokens) if strategy == "global"
                              else None)
 
+    def augmenter(self, strategy: str) -> Augmenter:
+        if strategy not in self._augmenters:
+            run = self.out / f"augment-{strategy}"
+            self._augmenters[strategy] = Augmenter(self.base(), self.augment_config(strategy), run, self.dataset)
+        return self._augmenters[strategy]
+
     def augment(self, strategy: str) -> Path:
-        run = self.out / f"augment-{strategy}"
-        with self.progress(f"augment {strategy}") as advance:
-            Augmenter(self.base(), self.augment_config(strategy), run).augment(advance, keep=None)
-        return run
+        """Run (or finish) one augmentation; aug-ft-verified reuses those run for the other regimes."""
+        augmenter = self.augmenter(strategy)
+        if strategy not in self._augmented:
+            with self.progress(f"augment {strategy}") as advance:
+                augmenter.augment(advance, keep=None)
+            self._augmented.add(strategy)
+        return augmenter.run
 
     def subsample(self, cap: int | None) -> float | None:
         """The share of the corpus that keeps it under `cap` tokens (None: all of it)."""
@@ -184,7 +204,7 @@ class Study:
         config = EvalConfig(data=str(self.data.resolve()), regime=regime, model=model_name, label=label,
                             scoring=self.config.scoring, limit=self.config.items_per_split, seed=self.config.seed,
                             subsample=self.subsample(self.config.max_context_tokens) if regime == "icl" else None)
-        judge = oracle_judge(self.data) if self.config.scoring == "generate" else None
+        judge = self.judge if self.config.scoring == "generate" else None
         return Evaluator(model, config, self.out / f"eval-{label}", judge)
 
     def evaluate(self, label: str, model, regime: str, model_name: str) -> Path:
@@ -192,10 +212,7 @@ class Study:
         with self.progress(f"eval {label}") as advance:
             metrics = evaluator.evaluate(advance)
         overall = metrics["all"]
-        tokens = ""
-        if "usage" in overall:
-            usage = overall["usage"]
-            tokens = f"; {usage['prompt']:,} prompt tokens ({usage['cached']:,} cached), {usage['output']:,} output"
+        tokens = f"; {describe_usage(overall['usage'])}" if "usage" in overall else ""
         self.say(f"{label}: accuracy {overall['accuracy']:.3f} over {overall['n']} items{tokens}")
         return evaluator.run
 

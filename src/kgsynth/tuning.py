@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .dataset import read_json, read_jsonl
 from .errors import KgsynthError
+from .models.gemini import genai_modules, job_state
 from .outdir import write_atomic
 
 REQUEST = "State a fact from the knowledge base you are learning."
@@ -55,7 +56,7 @@ def tune(model, gcs_uri: str, out: Path, epochs: int | None = None) -> str:
         return read_json(done)["model"]
     name = start_job(model, gcs_uri, out, epochs)
     job = model.wait(f"tuning job {name}", lambda: model.client.tunings.get(name=name))
-    state = str(getattr(job.state, "value", job.state))
+    state = job_state(job)
     if state != "JOB_STATE_SUCCEEDED" or not job.tuned_model or not job.tuned_model.endpoint:
         (out / "job.json").unlink(missing_ok=True)  # a rerun starts a new job
         raise KgsynthError(f"tuning job {name} ended {state}: {str(job.error or '')[:200]}")
@@ -67,8 +68,6 @@ def tune(model, gcs_uri: str, out: Path, epochs: int | None = None) -> str:
 
 
 def start_job(model, gcs_uri: str, out: Path, epochs: int | None) -> str:
-    from .models.gemini import genai_modules
-
     known = out / "job.json"
     if known.is_file():
         return read_json(known)["name"]

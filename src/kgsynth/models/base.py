@@ -71,6 +71,7 @@ class Model(ABC):
     batch_all = False  # wants every request of a run in one call (a batch job)
     paid = False  # calls cost money: runs print a token estimate and ask first
     scores_text = True  # gives log-likelihoods of given text (likelihood scoring)
+    context_cache_minimum: int | None = None  # tokens a shared prefix needs to be cached server-side (None: never)
 
     @abstractmethod
     def score(self, requests: Sequence[ScoreRequest], progress: Progress | None = None,

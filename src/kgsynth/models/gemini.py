@@ -25,6 +25,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 from ..errors import KgsynthError
 from .base import LETTERS, Choice, Model, Reply, cut_at_stop
@@ -71,6 +72,7 @@ def redact(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=8)  # the corpus is hashed for every question: once is enough
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -203,6 +205,18 @@ def reply_of(data: dict, json_list: bool, stop: Sequence[str]) -> Reply:
     return Reply(text, problem, items, usage)
 
 
+def response_data(response) -> dict:
+    """A GenerateContentResponse as the JSON kept in the response cache (no HTTP headers)."""
+    data = response.model_dump(mode="json", exclude_none=True)
+    data.pop("sdk_http_response", None)
+    return data
+
+
+def job_state(job) -> str:
+    """'JOB_STATE_SUCCEEDED' and the like, of a batch or tuning job."""
+    return str(getattr(job.state, "value", job.state))
+
+
 def letter_logprobs(data: dict, letters: str) -> dict[str, float] | None:
     candidates = data.get("candidates") or []
     result = candidates[0].get("logprobs_result") if candidates else None
@@ -232,6 +246,7 @@ class GeminiModel(Model):
         self.limiter = RateLimiter(options.rpm, options.tpm)
         self.policy = RetryPolicy(attempts=options.attempts)
         self.contexts: dict[str, str | None] = {}  # corpus digest -> cached-content name (None: inline)
+        self.context_cache_minimum = options.cache_min_tokens
         self.max_context = self.input_limit()
 
     @classmethod
@@ -307,9 +322,9 @@ class GeminiModel(Model):
             self.contexts[digest] = known["name"]
             return known["name"]
         tokens = self.count_tokens(prefix)
-        if tokens < self.options.cache_min_tokens:
+        if tokens < self.context_cache_minimum:
             self.say(f"the corpus is {tokens:,} tokens, under the context-cache minimum of "
-                     f"{self.options.cache_min_tokens:,}: it goes inline with every question")
+                     f"{self.context_cache_minimum:,}: it goes inline with every question")
             self.contexts[digest] = None
             return None
         self.contexts[digest] = self.create_context(prefix, tokens, key)
@@ -357,8 +372,7 @@ class GeminiModel(Model):
         contents, config = self.sdk_request(request)
         response = self.api(f"generating with {self.name}", lambda: self.client.models.generate_content(
             model=self.name, contents=contents, config=config), request.tokens())
-        data = response.model_dump(mode="json", exclude_none=True)
-        data.pop("sdk_http_response", None)
+        data = response_data(response)
         self.responses_cache.put(request.key, data)  # on disk before it is used
         return data
 
@@ -435,7 +449,7 @@ class GeminiModel(Model):
             self.responses_cache.put(job_key, {"name": name, "requests": len(requests)})
             self.say(f"batch job {name}: {len(requests)} requests sent")
         job = self.wait(f"batch job {name}", lambda: self.client.batches.get(name=name))
-        if str(job.state.value if hasattr(job.state, "value") else job.state) != "JOB_STATE_SUCCEEDED":
+        if job_state(job) != "JOB_STATE_SUCCEEDED":
             self.responses_cache.path(job_key).unlink(missing_ok=True)  # a rerun sends a new one
             raise KgsynthError(f"batch job {name} ended {job.state}: {redact(str(job.error or ''))[:200]}")
         answers = (job.dest.inlined_responses if job.dest else None) or []
@@ -444,11 +458,9 @@ class GeminiModel(Model):
             if key is None:
                 continue
             if answer.response is not None:
-                data = answer.response.model_dump(mode="json", exclude_none=True)
-                data.pop("sdk_http_response", None)
+                self.responses_cache.put(key, response_data(answer.response))
             else:
-                data = {"kgsynth_error": redact(str(getattr(answer.error, "message", answer.error)))}
-            self.responses_cache.put(key, data)
+                self.responses_cache.put(key, {"kgsynth_error": redact(str(getattr(answer.error, "message", answer.error)))})
 
     def wait(self, what: str, get: Callable[[], object]):
         """Poll a job until it ends, saying its state when it changes and every five minutes."""
@@ -456,7 +468,7 @@ class GeminiModel(Model):
         said = None
         while True:
             job = self.api(f"polling {what}", get)
-            state = str(getattr(job.state, "value", job.state))
+            state = job_state(job)
             if state in DONE_STATES:
                 return job
             now = time.monotonic()
