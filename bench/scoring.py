@@ -41,10 +41,10 @@ def synthesize(out: Path) -> Path:
 @torch.no_grad()
 def physical_limit(model, prefix: str, requests: list[ScoreRequest]) -> float:
     """One forward pass over the corpus, one over every question and option token."""
-    corpus = model.tokenizer(prefix, return_tensors="pt")["input_ids"]
+    corpus = model.tokenizer(prefix, return_tensors="pt")["input_ids"].to(model.device)
     rest_text = " ".join(r.context[len(prefix):] + r.continuation for r in requests[::2])
     rest_text += " ".join(r.continuation for r in requests[1::2])
-    rest = model.tokenizer(rest_text, return_tensors="pt", add_special_tokens=False)["input_ids"]
+    rest = model.tokenizer(rest_text, return_tensors="pt", add_special_tokens=False)["input_ids"].to(model.device)
     start = time.perf_counter()
     model.model(input_ids=corpus, logits_to_keep=1)
     model.model(input_ids=rest)
@@ -57,7 +57,6 @@ def main() -> None:
     parser.add_argument("--subsample", type=float, default=0.0625, help="share of the corpus in context")
     parser.add_argument("--data", help="a simple_reversals synth output (default: synthesize one)")
     args = parser.parse_args()
-    torch.set_num_threads(torch.get_num_threads())
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(args.data) if args.data else synthesize(Path(tmp) / "data")
         items = read_jsonl(data / "items" / "reversal.jsonl")[: args.items]
@@ -68,7 +67,6 @@ def main() -> None:
     print(f"{len(items)} items, {len(requests)} options; corpus {corpus_tokens:,} tokens "
           f"({args.subsample:g} of the documents)")
 
-    model.scorer.memo = None
     start = time.perf_counter()
     fast = model.score(requests, shared_prefix=prefix)
     kgsynth_seconds = time.perf_counter() - start

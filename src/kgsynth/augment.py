@@ -35,7 +35,7 @@ from pathlib import Path
 
 from . import __version__
 from .audit import MAX_TEXT, Judge, answer_statements, audit, clean, read_documents, trained_statements
-from .dataset import Dataset, load_dataset, read_json, sample_texts
+from .dataset import Dataset, corpus_text, load_dataset, read_json
 from .documents import normalize_text
 from .errors import KgsynthError
 from .models.base import Model, Reply, cut_at_stop
@@ -47,7 +47,6 @@ KEEPS = ("entailed", "parsed", "all")
 PLACEHOLDERS = {"local": ("{sentence}",), "global": ("{corpus}", "{document}")}
 PLACEHOLDER = re.compile(r"\{(sentence|corpus|document)\}")
 STOPS = {"local": ("\n\n", "\nSentence:"), "global": ("\n\n",)}
-SEPARATOR = "\n\n"
 MAX_CANDIDATES = 64  # per generation: a real one of max_tokens tokens holds far fewer
 BULLET = re.compile(r"^(?:[-*•·–—>]+|\(?\d{1,3}[.):]|\(\d{1,3}\))\s*")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -141,11 +140,6 @@ def select_sources(documents: list[dict], strategy: str, seed: int, limit: int |
     return sources[:limit] if limit else sources
 
 
-def corpus_text(documents: list[dict], subsample: float | None, seed: int) -> str:
-    """All documents, or a seeded share of them (the same draw as `eval --regime icl`)."""
-    return SEPARATOR.join(sample_texts([d["text"] for d in documents], subsample, seed))
-
-
 # -- splitting and judging ---------------------------------------------------------------
 
 
@@ -228,6 +222,7 @@ class Augmenter:
         self.documents = read_documents(self.dataset)
         self.judge = Judge(self.dataset, self.documents)
         self.sources = select_sources(self.documents, config.strategy, config.seed, config.limit)
+        self.records: list[dict] = []  # the judged candidates, once augment() has run
 
     @cached_property
     def corpus(self) -> str:
@@ -321,6 +316,7 @@ class Augmenter:
                 out.flush()
                 if progress:
                     progress(len(group), len(self.sources))
+        self.records = records
         result = audit(records, self.dataset, sources=len(self.sources), judge=self.judge)
         problems = output_problems(done.values())
         if problems:

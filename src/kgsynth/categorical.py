@@ -19,6 +19,12 @@ from kgsynth.errors import InconsistencyError, KgsynthError
 from kgsynth.statement import ISA, Form, Statement
 
 MAX_TERMS = 16
+def hops(support) -> int:
+    """The hop count of a categorical conclusion from its minimal support (one step per premise beyond the first)."""
+    return max(1, len(support) - 1)
+
+
+FORMS = (Form.ALL, Form.SOME, Form.NO, Form.SOME_NOT)  # the four categorical forms
 CANDIDATE_FORMS = (Form.ALL, Form.SOME, Form.NO)
 _UNIVERSAL = (Form.ALL, Form.NO)
 
@@ -134,7 +140,7 @@ def valid_conclusions(premises: Iterable[Statement], terms: Sequence[str]) -> li
         for b in dict.fromkeys(terms):
             if a == b:
                 continue
-            for form in (Form.ALL, Form.SOME, Form.NO, Form.SOME_NOT):
+            for form in FORMS:
                 claim = Statement(a, ISA, b, form)
                 neg = claim.negated()
                 extra = space.forced((neg,))

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from . import categorical
 from .closure import Derivation
 from .documents import study_wording
 from .errors import KgsynthError
-from .grammar import Grammar, Names
+from .grammar import WORD, Grammar, Names
 from .lexicon import plural
 from .oracle import CONTRADICTED, ENTAILED, UNKNOWN, Oracle
 from .statement import Statement
-
-WORD = re.compile(r"[a-z][a-z0-9'-]*")
 
 
 @dataclass
@@ -51,8 +48,7 @@ def describe(grammar: Grammar, statement: Statement) -> str:
 
 def premise_grammar(sentences: list[str]) -> Grammar:
     """A grammar whose names are the words of the sentences that are not the grammar's own."""
-    own = Grammar({}, Names())
-    literals = {own.literal(t).lower() for rule in own.rules.values() for exp in rule for t in exp if t.is_term}
+    literals = Grammar({}, Names()).vocabulary()  # with no names: the grammar's own words
     words = {w for s in sentences for w in WORD.findall(s.lower()) if w not in literals}
     names = Names()
     for word in sorted(words):
@@ -75,12 +71,9 @@ def check_premises(premises: list[str], claims: list[str]) -> tuple[Grammar, lis
         statement = grammar.parse(claim)
         verdict = categorical.verdict(parsed, statement)
         derivation = None
-        if verdict == ENTAILED:
-            support = categorical.minimal_support(parsed, statement)
-            derivation = Derivation("categorical", tuple(support), max(1, len(support) - 1))
-        elif verdict == CONTRADICTED:
-            support = categorical.minimal_support(parsed, statement.negated())
-            derivation = Derivation("categorical", tuple(support), max(1, len(support) - 1))
+        if verdict in (ENTAILED, CONTRADICTED):
+            support = categorical.minimal_support(parsed, statement if verdict == ENTAILED else statement.negated())
+            derivation = Derivation("categorical", tuple(support), categorical.hops(support))
         judgements.append(Judgement(claim, statement, verdict, derivation))
     return grammar, judgements
 

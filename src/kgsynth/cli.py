@@ -232,8 +232,7 @@ def run_eval(args: argparse.Namespace) -> None:
                         scoring=scoring, subsample=args.subsample, splits=sorted(args.split), limit=args.limit,
                         seed=args.seed, dtype=args.dtype)
     config.validate()
-    if not (Path(args.data) / "manifest.json").is_file():
-        raise KgsynthError(f"--data {args.data} is not a directory written by synth (no manifest.json)")
+    require_synth_output(args.data, "manifest.json")
     judge = oracle_judge(load_dataset(args.data)) if scoring == "generate" else None
     model = open_model(args)
     evaluator = Evaluator(model, config, Path(args.out), judge)
@@ -242,6 +241,11 @@ def run_eval(args: argparse.Namespace) -> None:
     with progress_bar(f"{args.regime} · {args.model}") as advance:
         metrics = evaluator.evaluate(advance)
     show_metrics(metrics, f"{args.regime} · {args.model} · {args.data}")
+
+
+def require_synth_output(data: str, name: str) -> None:
+    if not (Path(data) / name).is_file():
+        raise KgsynthError(f"--data {data} is not a directory written by synth (no {name})")
 
 
 def default_scoring(model: str) -> str:
@@ -302,8 +306,7 @@ def run_finetune(args: argparse.Namespace) -> None:
 def run_finetune_gemini(args: argparse.Namespace) -> None:
     from .tuning import finetune_gemini
 
-    if not (Path(args.data) / "train.jsonl").is_file():
-        raise KgsynthError(f"--data {args.data} is not a directory written by synth (no train.jsonl)")
+    require_synth_output(args.data, "train.jsonl")
     model = open_model(args) if args.gcs_uri else None
     spec = finetune_gemini(model, Path(args.data), Path(args.out), args.shape, [Path(e) for e in args.extra],
                            args.gcs_uri, args.epochs, say=console.print)
@@ -321,8 +324,7 @@ def run_augment(args: argparse.Namespace) -> None:
                            seed=args.seed, limit=args.limit, subsample=args.subsample,
                            prompt_file=str(Path(args.prompt_file).resolve()) if args.prompt_file else None)
     config.validate()
-    if not (Path(args.data) / "manifest.json").is_file():
-        raise KgsynthError(f"--data {args.data} is not a directory written by synth (no manifest.json)")
+    require_synth_output(args.data, "manifest.json")
     model = open_model(args)
     augmenter = Augmenter(model, config, Path(args.out))
     if model.paid:

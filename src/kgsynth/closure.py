@@ -142,7 +142,7 @@ class Closure:
             premises = [s for t in group for s in by_term[t] if s.object in terms]
             for conclusion in categorical.valid_conclusions(premises, list(group)):
                 support = categorical.minimal_support(premises, conclusion)
-                self.add(to_key(conclusion), "categorical", tuple(map(to_key, support)), max(1, len(support) - 1))
+                self.add(to_key(conclusion), "categorical", tuple(map(to_key, support)), categorical.hops(support))
 
     # -- rules --------------------------------------------------------------------
 
@@ -254,8 +254,9 @@ class Closure:
 
     def derived(self) -> list[tuple[Statement, Derivation]]:
         """Every statement not asserted, sorted, with its derivation."""
-        keys = sorted(k for k, (rule, _, _) in self.facts.items() if rule != ASSERTED)
-        return [(to_statement(k), self.derivation(to_statement(k))) for k in keys]
+        derived = sorted(((k, found) for k, found in self.facts.items() if found[0] != ASSERTED), key=lambda kf: kf[0])
+        return [(to_statement(k), Derivation(rule, tuple(map(to_statement, premises)), hops))
+                for k, (rule, premises, hops) in derived]
 
     def members_types(self, individual: str) -> set[str]:
         return set(self.types.get(individual, ()))

@@ -65,6 +65,14 @@ def sample_texts(texts: list[str], share: float | None, seed: int) -> list[str]:
     return [texts[i] for i in chosen]
 
 
+SEPARATOR = "\n\n"  # between documents of an in-context corpus
+
+
+def corpus_text(documents: list[dict], share: float | None, seed: int) -> str:
+    """The documents' texts (all, or a seeded share), a blank line between them."""
+    return SEPARATOR.join(sample_texts([d["text"] for d in documents], share, seed))
+
+
 def load_dataset(directory: str | Path) -> Dataset:
     path = Path(directory)
     if not path.is_dir():

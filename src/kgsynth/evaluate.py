@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .audit import judge_sentence
-from .dataset import Dataset, read_json, read_jsonl, sample_texts
+from .dataset import SEPARATOR, Dataset, corpus_text, read_json, read_jsonl
 from .errors import KgsynthError
 from .models.base import Model, ScoreRequest, lettered
 from .outdir import write_atomic
@@ -22,7 +22,6 @@ from .outdir import write_atomic
 REGIMES = ("baseline", "icl")
 SCORINGS = ("likelihood", "generate", "choice")
 USAGE = ("prompt", "cached", "output")  # token counts a paid backend reports
-SEPARATOR = "\n\n"
 
 
 @dataclass
@@ -51,8 +50,7 @@ def corpus_prefix(data: Path, regime: str, subsample: float | None, seed: int) -
     """The in-context corpus (all documents, or a seeded share), ending with the separator."""
     if regime == "baseline":
         return ""
-    texts = sample_texts([d["text"] for d in read_jsonl(data / "documents.jsonl")], subsample, seed)
-    return SEPARATOR.join(texts) + SEPARATOR
+    return corpus_text(read_jsonl(data / "documents.jsonl"), subsample, seed) + SEPARATOR
 
 
 def check_fits(model: Model, prefix: str, items: list[dict], subsample: float | None) -> int:

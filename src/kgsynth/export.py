@@ -10,6 +10,7 @@ from pathlib import Path
 from rdflib.namespace import OWL, RDF, RDFS
 
 from . import __version__
+from .closure import to_statement
 from .documents import Corpus, train_records
 from .items import Item
 from .naming import Naming
@@ -32,6 +33,7 @@ class TurtleWriter:
 
     def __init__(self, world: World):
         self.world = world
+        self.terms: dict[str, str] = {}
         self.prefixes = {"rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "kgs": str(KGS), "w": WORLD_NAMESPACE}
         for iri in sorted(set(world.schema.iris.values())):
             namespace = iri[: len(iri) - len(iri.split("#")[-1])] if "#" in iri else iri.rsplit("/", 1)[0] + "/"
@@ -45,7 +47,9 @@ class TurtleWriter:
         return f"<{iri}>"
 
     def term(self, term_id: str) -> str:
-        return self.name(self.world.iri(term_id))
+        if term_id not in self.terms:  # asked 2-3 times per triple of a closure that may hold millions
+            self.terms[term_id] = self.name(self.world.iri(term_id))
+        return self.terms[term_id]
 
     def triple(self, statement: Statement) -> str | None:
         s, r, o, form = statement.subject, statement.relation, statement.object, statement.form
@@ -76,7 +80,7 @@ def kb_turtle(world: World) -> str:
 
 
 def closure_turtle(oracle: Oracle) -> str:
-    return TurtleWriter(oracle.world).document(oracle.closure.statements())
+    return TurtleWriter(oracle.world).document(map(to_statement, oracle.closure.facts))  # document() sorts
 
 
 def derivations_jsonl(oracle: Oracle) -> str:
@@ -115,12 +119,13 @@ def counts(oracle: Oracle) -> dict:
     }
 
 
-def manifest(oracle: Oracle, ontology_bytes: bytes, ontology_name: str, outputs: dict[str, bytes]) -> str:
+def manifest(oracle: Oracle, ontology_bytes: bytes, ontology_name: str, outputs: dict[str, bytes],
+             figures: dict | None = None) -> str:
     data = {
         "kgsynth_version": __version__,
         "seed": oracle.world.seed,
         "inputs": {"ontology": {"name": ontology_name, "sha256": sha256(ontology_bytes)}},
-        "counts": counts(oracle),
+        "counts": figures if figures is not None else counts(oracle),
         "outputs": {name: sha256(content) for name, content in sorted(outputs.items())},
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
@@ -141,14 +146,17 @@ def dataset_files(naming: Naming, corpus: Corpus, items: dict[str, list[Item]]) 
     return files
 
 
-def synth_files(oracle: Oracle, ontology_path: Path, dataset: dict[str, bytes] | None = None) -> dict[str, bytes]:
-    """Every file `synth` writes, by name; the ontology is copied so the output can be reloaded."""
+def synth_files(oracle: Oracle, ontology_path: Path, dataset: dict[str, bytes] | None = None,
+                figures: dict | None = None) -> dict[str, bytes]:
+    """Every file `synth` writes, by name; the ontology is copied so the output can be reloaded.
+    `figures`: counts(oracle), where the caller has them already."""
+    ontology = ontology_path.read_bytes()
     outputs = {
         "kb.ttl": kb_turtle(oracle.world).encode(),
         "closure.ttl": closure_turtle(oracle).encode(),
         "derivations.jsonl": derivations_jsonl(oracle).encode(),
-        f"ontology{ontology_path.suffix}": ontology_path.read_bytes(),
+        f"ontology{ontology_path.suffix}": ontology,
         **(dataset or {}),
     }
-    outputs["manifest.json"] = manifest(oracle, ontology_path.read_bytes(), ontology_path.name, outputs).encode()
+    outputs["manifest.json"] = manifest(oracle, ontology, ontology_path.name, outputs, figures).encode()
     return outputs

@@ -84,8 +84,8 @@ class Trainer:
         self.model = self.prepare(model)
         self.start_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.start_id
-        trainable = [p for p in self.model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=0.0)
+        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(self.trainable, lr=config.learning_rate, weight_decay=0.0)
         self.step = 0
 
     def prepare(self, model):
@@ -157,7 +157,7 @@ class Trainer:
                 group["lr"] = self.config.learning_rate * min(1.0, (self.step + 1) / max(1, self.config.warmup))
             loss = self.model(input_ids=ids, attention_mask=mask, labels=labels).loss
             loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], 1.0)
+            torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
             self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
             self.step += 1
@@ -221,12 +221,9 @@ class Trainer:
     def save_model(self, base_checkpoint: Path | None) -> Path:
         out = self.run / "model"
         shutil.rmtree(out, ignore_errors=True)
-        if self.config.method == "lora":
-            if base_checkpoint is not None:
-                self.model.peft_config["default"].base_model_name_or_path = str(base_checkpoint.resolve())
-            self.model.save_pretrained(out)
-        else:
-            self.model.save_pretrained(out)
+        if self.config.method == "lora" and base_checkpoint is not None:
+            self.model.peft_config["default"].base_model_name_or_path = str(base_checkpoint.resolve())
+        self.model.save_pretrained(out)
         self.tokenizer.save_pretrained(out)
         return out
 

@@ -99,7 +99,6 @@ def generate_comparisons(task: ComparisonTask, schema: Schema, rng: random.Rando
     return out
 
 
-SYLLOGISM_FORMS = (Form.ALL, Form.SOME, Form.NO, Form.SOME_NOT)
 
 
 def generate_syllogisms(task: SyllogismTask, schema: Schema, rng: random.Random, names: FreshNames) -> Generated:
@@ -124,7 +123,7 @@ def generate_syllogisms(task: SyllogismTask, schema: Schema, rng: random.Random,
 def _premise(rng: random.Random, a: str, b: str) -> Statement:
     if rng.random() < 0.5:
         a, b = b, a
-    return Statement(a, ISA, b, rng.choice(SYLLOGISM_FORMS))
+    return Statement(a, ISA, b, rng.choice(categorical.FORMS))
 
 
 def _has_conclusion(premises: list[Statement], s: str, p: str) -> bool:

@@ -68,6 +68,7 @@ class ItemBuilder:
         self.training_texts = corpus.texts()
         self.items: dict[str, list[Item]] = defaultdict(list)
         self._objects: dict | None = None
+        self.verdicts: dict[Statement, str] = {}
 
     # -- one item -------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ class ItemBuilder:
         self.rng.shuffle(order)
         statements = [options[i] for i in order]
         sentences = [self.render(s, style) for s in statements]
-        if normalize_text(self.render(answer, style)) in self.training_texts:
+        if normalize_text(sentences[order.index(0)]) in self.training_texts:
             return False
         if prompt is None:
             prompt, continuations = split_prompt(sentences)
@@ -91,8 +92,9 @@ class ItemBuilder:
         if verdicts[order.index(0)] != ENTAILED or any(v == ENTAILED for i, v in enumerate(verdicts) if order[i] != 0):
             raise KgsynthError(f"internal: item for '{answer}' has a wrong answer or an entailed distractor")
         item_id = f"{split}-{len(self.items[split]) + 1:05d}"
+        support = self.oracle.closure.support(answer)
         self.items[split].append(Item(item_id, split, prompt, continuations, order.index(0), statements, verdicts,
-                                      self.derivation(answer), self.depends_on(answer), meta))
+                                      self.derivation(answer, support), self.depends_on(support), meta))
         return True
 
     def render(self, statement: Statement, style) -> str:
@@ -101,16 +103,18 @@ class ItemBuilder:
         return self.grammar.render(statement, style)
 
     def verdict(self, statement: Statement) -> str:
-        return self.oracle.query(statement, closed_world=True).value
+        """The closed-world verdict, asked once per statement (distractor search asks many times)."""
+        if statement not in self.verdicts:
+            self.verdicts[statement] = self.oracle.query(statement, closed_world=True).value
+        return self.verdicts[statement]
 
-    def derivation(self, statement: Statement) -> dict:
+    def derivation(self, statement: Statement, support) -> dict:
         found = self.oracle.query(statement).derivation
-        support = sorted(self.oracle.closure.support(statement))
         return {"rule": found.rule, "premises": [p.to_json() for p in found.premises], "hops": found.hops,
-                "support": [s.to_json() for s in support]}
+                "support": [s.to_json() for s in sorted(support)]}
 
-    def depends_on(self, statement: Statement) -> list[str]:
-        return sorted({sid for fact in self.oracle.closure.support(statement) for sid in self.trained.get(fact, [])[:3]})
+    def depends_on(self, support) -> list[str]:
+        return sorted({sid for fact in support for sid in self.trained.get(fact, [])[:3]})
 
     # -- distractors ----------------------------------------------------------------
 

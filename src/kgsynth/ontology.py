@@ -25,7 +25,6 @@ CHARACTERISTICS = {
 IGNORED_TYPES = {OWL.NamedIndividual, OWL.Ontology, OWL.Restriction}
 ANNOTATIONS = {RDFS.label, RDFS.comment, OWL.versionInfo, RDFS.seeAlso, RDFS.isDefinedBy}
 RESTRICTION_PARTS = {OWL.onProperty, OWL.someValuesFrom}
-LIST_PARTS = {RDF.first, RDF.rest}
 RESERVED = (str(OWL), str(RDF), str(RDFS), str(KGS))
 
 

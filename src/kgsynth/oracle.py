@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .closure import Closure, Derivation, close
+from .closure import Closure, Derivation, close, to_key
 from .consistency import check_conflicts, check_cycles
 from .errors import KgsynthError
 from .statement import ISA, Form, Statement
@@ -90,7 +90,7 @@ class Oracle:
         return None
 
     def imported(self, premises: tuple[Statement, ...]) -> Derivation:
-        hops = 1 + max(self.closure.derivation(p).hops for p in premises)
+        hops = 1 + max(self.closure.facts[to_key(p)][2] for p in premises)  # the hops alone, no Derivation built
         return Derivation("existential-import", tuple(premises), hops)
 
     def find_conflict(self, statement: Statement) -> tuple[Statement, Derivation] | None:

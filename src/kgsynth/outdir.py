@@ -40,6 +40,9 @@ class OutputDir:
         except OSError as exc:
             self.discard()
             raise OutputError(f"cannot write --out {self.target}: {exc.strerror or exc}") from None
+        except BaseException:  # an interrupt mid-write leaves no staging directory behind either
+            self.discard()
+            raise
 
     def swap(self) -> None:
         old = None

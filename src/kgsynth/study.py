@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .augment import AugmentConfig, Augmenter, kept_records, load_records, oracle_augmentations, write_train
+from .augment import AugmentConfig, Augmenter, kept_records, oracle_augmentations, write_train
 from .cost import Estimate, augment_estimate
 from .dataset import Dataset, load_dataset
 from .errors import KgsynthError
@@ -87,7 +87,7 @@ class Study:
         self._base = None
         self._corpus_tokens: int | None = None
         self._augmenters: dict[str, Augmenter] = {}
-        self._augmented: set[str] = set()
+        self._augmented: dict[str, list[dict]] = {}
 
     def run(self) -> Path:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -164,9 +164,8 @@ class Study:
             return [path]
         records = []
         for strategy in AUGMENTED[name]:
-            run = self.augment(strategy)
             keep = "entailed" if name == "aug-ft-verified" else "all"
-            records += kept_records(load_records(run)[0], keep)
+            records += kept_records(self.augmented(strategy), keep)
         path = self.out / f"{name}.jsonl"
         write_train(path, records)
         return [path]
@@ -183,14 +182,15 @@ class Study:
             self._augmenters[strategy] = Augmenter(self.base(), self.augment_config(strategy), run, self.dataset)
         return self._augmenters[strategy]
 
-    def augment(self, strategy: str) -> Path:
-        """Run (or finish) one augmentation; aug-ft-verified reuses those run for the other regimes."""
-        augmenter = self.augmenter(strategy)
+    def augmented(self, strategy: str) -> list[dict]:
+        """The judged candidates of one augmentation, run (or finished) once per study:
+        aug-ft-verified reuses those of aug-ft-local and aug-ft-global."""
         if strategy not in self._augmented:
+            augmenter = self.augmenter(strategy)
             with self.progress(f"augment {strategy}") as advance:
                 augmenter.augment(advance, keep=None)
-            self._augmented.add(strategy)
-        return augmenter.run
+            self._augmented[strategy] = augmenter.records
+        return self._augmented[strategy]
 
     def subsample(self, cap: int | None) -> float | None:
         """The share of the corpus that keeps it under `cap` tokens (None: all of it)."""

@@ -21,24 +21,21 @@ def synthesize(ontology: str | Path, seed: int, out: str | Path, keep_labels: bo
                word_length: tuple[int, int] = (4, 5),
                status: Callable[[str], AbstractContextManager] = lambda text: nullcontext()) -> dict:
     """Write the dataset to `out` atomically (an existing `out` is untouched on any error)."""
-    target = OutputDir(out)  # checks `out` before any work; writes nothing yet
-    try:
-        with status("reading the ontology"):
-            schema = load_schema(ontology)
-        with status("sampling the world"):
-            world = build_world(schema, seed)
-        with status(f"closing {len(world.asserted):,} asserted statements"):
-            oracle = Oracle(world)
-        with status("naming terms and writing documents"):
-            config = LexiconConfig(min_length=word_length[0], max_length=word_length[1], seed=seed)
-            naming = name_world(world, config, keep_labels)
-            corpus = build_corpus(world, naming)
-        with status("building test items"):
-            items = build_items(oracle, naming, corpus)
-        with status("writing"):
-            files = synth_files(oracle, Path(ontology), dataset_files(naming, corpus, items))
-    except BaseException:
-        target.discard()
-        raise
-    target.write(files)
-    return counts(oracle)
+    target = OutputDir(out)  # checks `out` before any work; writes nothing until target.write
+    with status("reading the ontology"):
+        schema = load_schema(ontology)
+    with status("sampling the world"):
+        world = build_world(schema, seed)
+    with status(f"closing {len(world.asserted):,} asserted statements"):
+        oracle = Oracle(world)
+    with status("naming terms and writing documents"):
+        config = LexiconConfig(min_length=word_length[0], max_length=word_length[1], seed=seed)
+        naming = name_world(world, config, keep_labels)
+        corpus = build_corpus(world, naming)
+    with status("building test items"):
+        items = build_items(oracle, naming, corpus)
+    with status("writing"):
+        figures = counts(oracle)
+        files = synth_files(oracle, Path(ontology), dataset_files(naming, corpus, items), figures)
+        target.write(files)
+    return figures

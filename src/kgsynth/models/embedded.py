@@ -90,6 +90,12 @@ def smollm2_gguf() -> Path:
     return found[0]
 
 
+def cached(name: str) -> Path | None:
+    """The complete conversion cached as `name`, if there is one (no GGUF needed then)."""
+    target = cache_root() / "models" / name
+    return target if is_complete(target) else None
+
+
 def converted(name: str, gguf: Path, progress=print) -> Path:
     """A safetensors checkpoint converted from `gguf`, cached as `name`."""
     target = cache_root() / "models" / name

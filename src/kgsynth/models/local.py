@@ -30,10 +30,13 @@ def import_torch():
 def resolve_checkpoint(target: str, progress=print) -> Path:
     from . import embedded
 
+    # a cached conversion is used without locating (and hashing) the packaged GGUF again
     if target == "embedded":
-        return embedded.converted(embedded.EMBEDDED, embedded.embedded_gguf(), progress)
+        return embedded.cached(embedded.EMBEDDED) or embedded.converted(embedded.EMBEDDED, embedded.embedded_gguf(),
+                                                                         progress)
     if target == "smollm2":
-        return embedded.converted(embedded.SMOLLM2, embedded.smollm2_gguf(), progress)
+        return embedded.cached(embedded.SMOLLM2) or embedded.converted(embedded.SMOLLM2, embedded.smollm2_gguf(),
+                                                                        progress)
     path = Path(target).expanduser()
     if path.suffix == ".gguf":
         if not path.is_file():
@@ -44,7 +47,7 @@ def resolve_checkpoint(target: str, progress=print) -> Path:
     return path
 
 
-def load_pretrained(checkpoint: Path, device: str | None = None, dtype: str | None = None, progress=print):
+def load_pretrained(checkpoint: Path, device: str | None = None, dtype: str | None = None):
     """Model and tokenizer from a directory; a LoRA adapter directory (written by
     `finetune`) is loaded onto its base model and merged."""
     torch, transformers = import_torch()
@@ -91,7 +94,7 @@ class LocalModel(Model):
     def open(cls, target: str, progress=print, device: str | None = None, dtype: str | None = None,
              batch_size: int = 16) -> LocalModel:
         checkpoint = resolve_checkpoint(target, progress)
-        model, tokenizer = load_pretrained(checkpoint, device, dtype, progress)
+        model, tokenizer = load_pretrained(checkpoint, device, dtype)
         opened = cls(model, tokenizer, f"local:{checkpoint.name}", batch_size)
         opened.checkpoint = checkpoint
         return opened
