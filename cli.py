@@ -1,11 +1,9 @@
-"""kgsynth command line: `python cli.py --help`."""
+"""kgsynth command line from a checkout: `python cli.py --help` (after `pip install -e .`);
+installed, the same is the `kgsynth` command."""
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
-
-from kgsynth.cli import main  # noqa: E402
+from kgsynth.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

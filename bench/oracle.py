@@ -18,18 +18,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import owlrl
+import rdflib
+from rdflib import URIRef
+from rdflib.namespace import RDF, RDFS
+
+from kgsynth.data.export import closure_turtle, kb_turtle
+from kgsynth.logic.ontology import load_schema
+from kgsynth.logic.oracle import Oracle
+from kgsynth.logic.world import World
+from kgsynth.tasks import build_world
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-
-import owlrl  # noqa: E402
-import rdflib  # noqa: E402
-from rdflib import URIRef  # noqa: E402
-from rdflib.namespace import RDF, RDFS  # noqa: E402
-
-from kgsynth.export import closure_turtle, kb_turtle  # noqa: E402
-from kgsynth.ontology import load_schema  # noqa: E402
-from kgsynth.oracle import Oracle  # noqa: E402
-from kgsynth.world import World, build_world  # noqa: E402
 
 DEFAULT_ONTOLOGY = ROOT / "bench" / "ontologies" / "oracle_bench.ttl"
 TARGET_RATIO = 100.0

@@ -29,14 +29,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+import kgsynth.logic.oracle as oracle_module
+from kgsynth.logic.ontology import Schema, load_schema
+from kgsynth.logic.oracle import Oracle
+from kgsynth.tasks import ComparisonTask, HierarchyTask, build_world
 
-import kgsynth.oracle as oracle_module  # noqa: E402
-from kgsynth.ontology import Schema, load_schema  # noqa: E402
-from kgsynth.oracle import Oracle  # noqa: E402
-from kgsynth.settings import ComparisonTask, HierarchyTask  # noqa: E402
-from kgsynth.world import build_world  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_ONTOLOGY = ROOT / "bench" / "ontologies" / "scale_1m.ttl"
 TARGET_SECONDS_PER_MILLION = 60.0

@@ -19,15 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
+
+from kgsynth.data.dataset import read_items
+from kgsynth.experiments.evaluate import corpus_prefix
+from kgsynth.models import ScoreRequest, load_model
+from kgsynth.models.scoring import naive_scores
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-import torch  # noqa: E402
-
-from kgsynth.dataset import read_jsonl  # noqa: E402
-from kgsynth.evaluate import corpus_prefix  # noqa: E402
-from kgsynth.models import ScoreRequest, load_model  # noqa: E402
-from kgsynth.models.scoring import naive_scores  # noqa: E402
 
 
 def synthesize(out: Path) -> Path:
@@ -59,10 +58,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(args.data) if args.data else synthesize(Path(tmp) / "data")
-        items = read_jsonl(data / "items" / "reversal.jsonl")[: args.items]
+        items = read_items(data, "reversal")[: args.items]
         prefix = corpus_prefix(data, "icl", args.subsample, 0)
     model = load_model("local")
-    requests = [ScoreRequest(prefix + item["prompt"], option) for item in items for option in item["options"]]
+    requests = [ScoreRequest(prefix + item.prompt, option) for item in items for option in item.options]
     corpus_tokens = model.count_tokens(prefix)
     print(f"{len(items)} items, {len(requests)} options; corpus {corpus_tokens:,} tokens "
           f"({args.subsample:g} of the documents)")

@@ -10,22 +10,17 @@ the ratio is the 10 s target of the issue.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from kgsynth.documents import build_corpus  # noqa: E402
-from kgsynth.export import dataset_files, synth_files  # noqa: E402
-from kgsynth.items import build_items  # noqa: E402
-from kgsynth.lexicon import LexiconConfig  # noqa: E402
-from kgsynth.naming import name_world  # noqa: E402
-from kgsynth.ontology import load_schema  # noqa: E402
-from kgsynth.oracle import Oracle  # noqa: E402
-from kgsynth.outdir import OutputDir  # noqa: E402
-from kgsynth.world import build_world  # noqa: E402
+from kgsynth.data.export import dataset_files, synth_files
+from kgsynth.data.outdir import OutputDir
+from kgsynth.logic.ontology import load_schema
+from kgsynth.logic.oracle import Oracle
+from kgsynth.tasks import build_corpus, build_items, build_world
+from kgsynth.text.lexicon import LexiconConfig
+from kgsynth.text.naming import name_world
 
 TARGET_SECONDS = 10.0
 
@@ -50,7 +45,7 @@ def run_once(ontology: Path, seed: int, out: Path) -> tuple[dict[str, float], in
     lap("documents")
     items = build_items(oracle, naming, corpus)
     lap("items")
-    files = synth_files(oracle, ontology, dataset_files(naming, corpus, items))
+    files = synth_files(oracle, ontology, dataset_files(naming, corpus.documents, items))
     OutputDir(out).write(files)
     lap("serialize + write")
     return stages, sum(len(v) for v in items.values())

@@ -1,16 +1,8 @@
-"""Make `kgsynth` importable from a plain checkout (CI installs it with `pip install -e`)."""
+"""Shared fixtures (kgsynth itself is installed: `pip install -e .`)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-SRC = Path(__file__).resolve().parent.parent / "src"
-if str(SRC) not in sys.path:
-    sys.path.insert(0, str(SRC))
-
-
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,13 @@
 Every request is recorded. Faults (an HTTP status with a body, or a malformed body) are
 queued per path fragment and served in order before normal answers. `answer(body)` gives
 the text of a generated reply; a test sets it to play a model.
+
+Cached contents live in memory only, as on the real service they can be lost: a new
+(restarted) server has none, `forget_caches()` drops them, and one past its expiry (its
+`ttl`, by `clock`) is gone. A request naming a cache the server does not have is refused
+like the real API's (`missing_cache`: "404" NOT_FOUND, "403" as the Gemini API says it,
+"CachedContent not found (or permission denied)"), or with "ignore" answered without the
+corpus, as a lax server might.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import itertools
 import json
 import re
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,6 +76,19 @@ def malformed() -> Fault:
     return Fault(200, '{"candidates": [{"content": ')
 
 
+def cache_missing(name: str, how: str) -> tuple[int, dict]:
+    """The real services' answers to a request naming a cache they do not have."""
+    if how == "403":
+        return 403, json.loads(error_body(403, "PERMISSION_DENIED", "CachedContent not found (or permission denied)"))
+    return 404, json.loads(error_body(404, "NOT_FOUND", f"{name} not found or expired"))
+
+
+def ttl_seconds(body: dict) -> float:
+    """A CachedContent's lifetime: its `ttl` ("3600s"), or one hour (the API's default)."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)s", str(body.get("ttl") or ""))
+    return float(match.group(1)) if match else 3600.0
+
+
 class FakeGemini:
     def __init__(self, answer: Callable[[dict], str] = default_answer, input_token_limit: int = 1_048_576,
                  finish_reason: str = "STOP"):
@@ -77,7 +99,9 @@ class FakeGemini:
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, body), as received
         self.answered: list[tuple[str, str]] = []  # (path, body json) of generate calls answered with 200
         self.faults: list[tuple[str, Fault]] = []  # (path fragment, fault)
-        self.caches: dict[str, dict] = {}
+        self.caches: dict[str, dict] = {}  # in memory only: a restarted server has none
+        self.missing_cache = "404"  # how a request naming an unknown or expired cache is answered: 404, 403, ignore
+        self.clock = time.time  # for cache expiry; a test moves it forward
         self.batches: dict[str, dict] = {}
         self.tuning_jobs: dict[str, dict] = {}
         self.polls_until_done = 2
@@ -106,13 +130,36 @@ class FakeGemini:
     def generate_requests(self) -> list[dict]:
         return [body for method, path, body in self.requests if path.endswith(":generateContent")]
 
+    def created_caches(self) -> list[dict]:
+        return [body for method, path, body in self.requests if path.endswith("/cachedContents") and method == "POST"]
+
+    def forget_caches(self) -> None:
+        """Lose every cached content, as a restarted or evicting service does."""
+        with self.lock:
+            self.caches.clear()
+
+    def cache(self, name: str) -> dict | None:
+        """The live cached content `name`; one past its expiry is dropped."""
+        cache = self.caches.get(name)
+        if cache is not None and cache["expires"] <= self.clock():
+            del self.caches[name]
+            cache = None
+        return cache
+
+    def unknown_cache(self, body: dict) -> tuple[int, dict] | None:
+        """The refusal of a generate request naming a cache this server does not have."""
+        name = body.get("cachedContent")
+        if not name or self.cache(name) is not None or self.missing_cache == "ignore":
+            return None
+        return cache_missing(name, self.missing_cache)
+
     # -- answers ---------------------------------------------------------------------
 
     def generate(self, body: dict) -> dict:
         text = self.answer(body)
         prompt = prompt_text(body)
         cached = 0
-        cache = self.caches.get(body.get("cachedContent", ""))
+        cache = self.cache(body.get("cachedContent", ""))
         if cache is not None:
             cached = cache["usageMetadata"]["totalTokenCount"]
         candidate = {"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": self.finish_reason,
@@ -136,23 +183,20 @@ class FakeGemini:
             return 200, {"name": path, "displayName": path, "inputTokenLimit": self.input_token_limit,
                          "outputTokenLimit": 8192}
         if path.endswith(":generateContent"):
-            return 200, self.generate(body)
+            return self.unknown_cache(body) or (200, self.generate(body))
         if path.endswith(":countTokens"):
             contents = body.get("contents") or body.get("generateContentRequest", {}).get("contents", [])
             return 200, {"totalTokens": words(prompt_text({"contents": contents}))}
         if path == "cachedContents" and method == "POST":
-            name = f"cachedContents/c{next(self.ids)}"
-            tokens = words(prompt_text(body))
-            self.caches[name] = {"name": name, "model": body.get("model"), "displayName": body.get("displayName", ""),
-                                 "expireTime": "2099-01-01T00:00:00Z", "usageMetadata": {"totalTokenCount": tokens}}
-            return 200, self.caches[name]
+            return 200, self.create_cache(body)
         if path.startswith("cachedContents/"):
-            if path not in self.caches:
-                return 404, json.loads(error_body(404, "NOT_FOUND", f"{path} not found"))
+            cache = self.cache(path)
+            if cache is None:
+                return cache_missing(path, self.missing_cache)
             if method == "DELETE":
                 del self.caches[path]
                 return 200, {}
-            return 200, self.caches[path]
+            return 200, {k: v for k, v in cache.items() if k != "expires"}
         if path.endswith(":batchGenerateContent"):
             name = f"batches/b{next(self.ids)}"
             requests = body["batch"]["inputConfig"]["requests"]["requests"]
@@ -170,6 +214,14 @@ class FakeGemini:
             return 200, self.tuning_view(path)
         return 404, json.loads(error_body(404, "NOT_FOUND", f"no route {method} {path}"))
 
+    def create_cache(self, body: dict) -> dict:
+        name = f"cachedContents/{uuid.uuid4().hex[:12]}"  # unique across servers, as the real names are
+        expires = self.clock() + ttl_seconds(body)
+        self.caches[name] = {"name": name, "model": body.get("model"), "displayName": body.get("displayName", ""),
+                             "expireTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)),
+                             "usageMetadata": {"totalTokenCount": words(prompt_text(body))}, "expires": expires}
+        return {k: v for k, v in self.caches[name].items() if k != "expires"}
+
     def batch_view(self, name: str) -> dict:
         batch = self.batches[name]
         done = batch["polls"] >= self.polls_until_done
@@ -179,7 +231,8 @@ class FakeGemini:
         if done:
             responses = []
             for request in batch["requests"]:
-                entry = {"response": self.generate(request["request"])}
+                refused = self.unknown_cache(request["request"])
+                entry = {"error": refused[1]["error"]} if refused else {"response": self.generate(request["request"])}
                 if "metadata" in request:
                     entry["metadata"] = request["metadata"]
                 responses.append(entry)

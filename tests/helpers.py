@@ -11,17 +11,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import rdflib
+from fake_model import fake_logprob, make_fake_model  # noqa: F401  (the model tests import them from here)
 from hypothesis import strategies as st
 from rdflib import BNode, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kgsynth import categorical
-from kgsynth.closure import Closure, Derivation, close
-from kgsynth.ontology import Schema, load_schema
-from kgsynth.oracle import Oracle
-from kgsynth.statement import ISA, Form, Statement
-from kgsynth.world import World, build_world
+from kgsynth.logic import categorical
+from kgsynth.logic.closure import Closure, Derivation, close
+from kgsynth.logic.ontology import Schema, load_schema
+from kgsynth.logic.oracle import Oracle
+from kgsynth.logic.statement import ISA, Form, Statement
+from kgsynth.logic.world import World
+from kgsynth.tasks import build_world
 
 EX = Namespace("http://example.org/t#")
 PREFIXES = """\
@@ -321,9 +323,9 @@ class Synth:
     seed: int
     world: World
     oracle: Oracle
-    naming: object  # kgsynth.naming.Naming
-    corpus: object  # kgsynth.documents.Corpus
-    items: dict  # split -> list[kgsynth.items.Item]
+    naming: object  # kgsynth.text.naming.Naming
+    corpus: object  # kgsynth.tasks.Corpus
+    items: dict  # split -> list[kgsynth.tasks.records.Item]
 
     @property
     def grammar(self):
@@ -338,10 +340,9 @@ class Synth:
 
 def synthesize(name: str, seed: int = SYNTH_SEED, lexicon_seed: int | None = None, items: bool = True) -> Synth:
     """As `synth --ontology ontologies/<name>.ttl --seed <seed>` does it (lexicon seed = seed unless given)."""
-    from kgsynth.documents import build_corpus
-    from kgsynth.items import build_items
-    from kgsynth.lexicon import LexiconConfig
-    from kgsynth.naming import name_world
+    from kgsynth.tasks import build_corpus, build_items
+    from kgsynth.text.lexicon import LexiconConfig
+    from kgsynth.text.naming import name_world
 
     world = build_world(load_schema(ROOT / "ontologies" / f"{name}.ttl"), seed)
     oracle = Oracle(world)
@@ -371,66 +372,10 @@ def loose(text: str) -> str:
 
 def write_synth(synth: Synth, directory: Path) -> Path:
     """Write `synth` to `directory` as the `synth` command does (synth_files + OutputDir)."""
-    from kgsynth.export import dataset_files, synth_files
-    from kgsynth.outdir import OutputDir
+    from kgsynth.data.export import dataset_files, synth_files
+    from kgsynth.data.outdir import OutputDir
 
     files = synth_files(synth.oracle, ROOT / "ontologies" / f"{synth.name}.ttl",
-                        dataset_files(synth.naming, synth.corpus, synth.items))
+                        dataset_files(synth.naming, synth.corpus.documents, synth.items))
     OutputDir(directory).write(files)
     return directory
-
-
-# --- a deterministic stand-in for a language model -------------------------------------
-
-
-def fake_logprob(context: str, continuation: str) -> float:
-    """A fixed pseudo-random log-likelihood in (-len - 1, -len]: stable across processes."""
-    import hashlib
-
-    digest = hashlib.sha256(f"{context}\x00{continuation}".encode()).digest()
-    return -float(len(continuation)) - int.from_bytes(digest[:4], "big") / 2**32
-
-
-def make_fake_model(max_context: int = 10**9, fail_after: int | None = None, completion=None):
-    """A kgsynth.models.base.Model: score = fake_logprob, tokens = words, generate = completion(prompt).
-
-    fail_after: raise KeyboardInterrupt on score call number fail_after + 1 (an interrupted run).
-    Records every score call in .calls as (requests, shared_prefix) and every generate prompt in .prompts.
-    """
-    from kgsynth.models.base import Model, Score
-
-    class FakeModel(Model):
-        name = "fake"
-
-        def __init__(self):
-            self.max_context = max_context
-            self.calls: list[tuple[list, str | None]] = []
-            self.prompts: list[str] = []
-
-        def score(self, requests, progress=None, shared_prefix=None):
-            if fail_after is not None and len(self.calls) >= fail_after:
-                raise KeyboardInterrupt
-            self.calls.append((list(requests), shared_prefix))
-            scores = [Score(fake_logprob(r.context, r.continuation), max(1, len(r.continuation.split())))
-                      for r in requests]
-            if progress:
-                progress(len(requests))
-            return scores
-
-        def generate(self, prompts, max_tokens=48, stop=("\n",), temperature=0.0, seed=0):
-            outputs = []
-            for prompt in prompts:
-                self.prompts.append(prompt)
-                text = completion(prompt) if completion else " wibble wobble. more"
-                cuts = [text.index(s) for s in stop if s and s in text]
-                outputs.append(text[: min(cuts)] if cuts else text)
-            return outputs
-
-        def count_tokens(self, text):
-            return len(text.split())
-
-        @property
-        def requests(self) -> list:
-            return [r for requests, _ in self.calls for r in requests]
-
-    return FakeModel()

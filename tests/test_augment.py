@@ -1,4 +1,4 @@
-"""kgsynth.augment with deterministic fake models (never a real one): the oracle's audit of
+"""kgsynth.experiments.augment with deterministic fake models (never a real one): the oracle's audit of
 hand-written sentences (one per verdict) on simple_reversals and semantic_structure, odd model
 output, local and global augmentation end to end, resuming an interrupted run, keeping the
 entailed sentences, coverage and novelty on a constructed case, the shipped prompts, and the
@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from helpers import write_synth
 
-from kgsynth.audit import Judge, audit, show_audit
-from kgsynth.augment import (
+from kgsynth.data.dataset import load_dataset
+from kgsynth.errors import KgsynthError
+from kgsynth.experiments.audit import AugmentationJudge, audit, show_audit
+from kgsynth.experiments.augment import (
     AugmentConfig,
     Augmenter,
     Source,
@@ -26,11 +28,11 @@ from kgsynth.augment import (
     oracle_augmentations,
     split_candidates,
 )
-from kgsynth.dataset import load_dataset, read_jsonl
-from kgsynth.errors import KgsynthError
-from kgsynth.grammar import Grammar, Names
+from kgsynth.experiments.rundir import RunDir
+from kgsynth.files import read_jsonl
+from kgsynth.logic.statement import ISA, Form, Statement
 from kgsynth.models.base import Model
-from kgsynth.statement import ISA, Form, Statement
+from kgsynth.text.grammar import Grammar, Names
 
 GARBAGE = "Wibble wobble frobnicate the quux."
 
@@ -50,12 +52,12 @@ def ss(synthesized, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sr_judge(sr):
-    return Judge(sr)
+    return AugmentationJudge(sr)
 
 
 @pytest.fixture(scope="module")
 def ss_judge(ss):
-    return Judge(ss)
+    return AugmentationJudge(ss)
 
 
 class FakeModel(Model):
@@ -101,8 +103,7 @@ def pl(dataset, term: str) -> str:
 
 
 def trained(dataset) -> list[Statement]:
-    docs = read_jsonl(dataset.path / "documents.jsonl")
-    return sorted({Statement.from_json(s["statement"]) for d in docs for s in d["sentences"] if s["statement"]})
+    return sorted({s.statement for d in dataset.documents for s in d.sentences if s.statement is not None})
 
 
 def inverse_of(dataset, fact: Statement) -> Statement:
@@ -271,8 +272,8 @@ def test_local_end_to_end(sr, tmp_path):
     assert result["coverage"] == 1.0 and result["coverage_by_split"] == {"rephrased": 1.0, "reversal": 1.0}
     assert result["sources"] == 100
     assert json.loads((run / "audit.json").read_text()) == result
-    settings = json.loads((run / "augment.json").read_text())
-    assert settings["config"]["strategy"] == "local" and settings["prompt_sha256"]
+    settings = json.loads((run / "run.json").read_text())
+    assert settings["kind"] == "augment" and settings["config"]["strategy"] == "local" and settings["inputs"]["prompt"]
     show_audit(result)
 
 
@@ -292,9 +293,9 @@ def test_global_end_to_end(ss, tmp_path):
 
     model = FakeModel(reply)
     result = Augmenter(model, config(ss, "global", limit=4, subsample=0.05), tmp_path / "run").augment()
-    documents = {d["id"]: d for d in read_jsonl(ss.path / "documents.jsonl")}
+    documents = {d.id: d for d in ss.documents}
     assert len(model.prompts) == 4
-    in_context = [d for d in documents.values() if f"\n\n{d['text']}\n\n" in model.prompts[0]]
+    in_context = [d for d in documents.values() if f"\n\n{d.text}\n\n" in model.prompts[0]]
     assert len(in_context) == pytest.approx(0.05 * len(documents), abs=2)  # the subsampled corpus
     assert all(p.split("Here is a new document")[0] == model.prompts[0].split("Here is a new document")[0]
                for p in model.prompts)  # one corpus for every document
@@ -348,7 +349,7 @@ def test_unfinished_source_lines_are_dropped_and_redone(sr, tmp_path):
     Augmenter(FakeModel(reversal_reply(sr)), config(sr, limit=3), run).augment()
     lines = (run / "augmentations.jsonl").read_text().splitlines()
     (run / "augmentations.jsonl").write_text("\n".join(lines[:-3]) + "\n")  # the last source lost its done line
-    records, done = load_records(run)
+    records, done = load_records(RunDir(run, "augment"))
     assert len(done) == 2 and len(records) == 8
     again = FakeModel(reversal_reply(sr))
     result = Augmenter(again, config(sr, limit=3), run).augment()
@@ -359,21 +360,25 @@ def test_unfinished_source_lines_are_dropped_and_redone(sr, tmp_path):
 def test_another_config_or_prompt_is_refused(sr, tmp_path):
     run = tmp_path / "run"
     Augmenter(FakeModel(reversal_reply(sr)), config(sr, limit=2), run).augment()
-    with pytest.raises(KgsynthError, match="another augmentation"):
+    with pytest.raises(KgsynthError, match="holds another augment run \\(max_tokens 32 here, 64 there\\)"):
         Augmenter(FakeModel(reversal_reply(sr)), config(sr, limit=2, max_tokens=32), run).augment()
     prompt = tmp_path / "prompt.txt"
     prompt.write_text("Say it again.\nSentence: {sentence}\n")
-    with pytest.raises(KgsynthError, match="another augmentation"):
+    with pytest.raises(KgsynthError, match="holds another augment run \\(prompt_file"):
         Augmenter(FakeModel(reversal_reply(sr)), config(sr, limit=2, prompt_file=str(prompt)), run).augment()
-    settings = json.loads((run / "augment.json").read_text())
-    settings["data_manifest"]["documents.jsonl"] = "0" * 64  # as if synth wrote the dataset again
-    (run / "augment.json").write_text(json.dumps(settings))
-    with pytest.raises(KgsynthError, match="changed since"):
+    settings = json.loads((run / "run.json").read_text())
+    settings["inputs"]["documents.jsonl"] = "0" * 64  # as if synth wrote the dataset again
+    (run / "run.json").write_text(json.dumps(settings))
+    with pytest.raises(KgsynthError, match="documents.jsonl changed since"):
         Augmenter(FakeModel(reversal_reply(sr)), config(sr, limit=2), run).augment()
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "file").write_text("x")
-    with pytest.raises(KgsynthError, match="holds no augmentation"):
+    with pytest.raises(KgsynthError, match="not written by kgsynth"):
         Augmenter(FakeModel(reversal_reply(sr)), config(sr), tmp_path / "other").augment()
+    again = FakeModel(reversal_reply(sr))
+    result = Augmenter(again, config(sr, limit=2, max_tokens=32), run).augment(restart=True)
+    assert len(again.prompts) == 2 and result["total"] == 8
+    assert json.loads((run / "run.json").read_text())["config"]["max_tokens"] == 32
 
 
 def test_edited_prompt_file_is_refused_on_rerun(sr, tmp_path):
@@ -383,7 +388,7 @@ def test_edited_prompt_file_is_refused_on_rerun(sr, tmp_path):
     Augmenter(model, config(sr, limit=2, prompt_file=str(prompt)), tmp_path / "run").augment()
     assert all(p.startswith("Say it again.\nSentence: ") for p in model.prompts)
     prompt.write_text("Say it once more.\nSentence: {sentence}\n")
-    with pytest.raises(KgsynthError, match="prompt changed"):
+    with pytest.raises(KgsynthError, match=f"{prompt} changed since"):
         Augmenter(model, config(sr, limit=2, prompt_file=str(prompt)), tmp_path / "run").augment()
 
 
@@ -413,10 +418,10 @@ def test_keep_entailed_writes_only_entailed_sentences(sr, sr_judge, tmp_path):
         assert set(record) == {"shape", "id", "doc_id", "context", "text"}
         assert (record["shape"], record["id"], record["doc_id"], record["context"]) == \
             ("independent", f"aug-{i:06d}", "augment", "")
-        assert sr_judge.judge(record["text"])[1] == "entailed"
+        assert sr_judge.classify(record["text"])[1] == "entailed"
     statements = [sr.naming.grammar.parse(r["text"]) for r in kept]
     assert len(set(statements)) == len(statements)
-    records, _ = load_records(run)
+    records, _ = load_records(RunDir(run, "augment"))
     assert len(kept_records(records, "parsed")) == 18
     everything = kept_records(records, "all")
     assert len(everything) == 19 and [r["text"] for r in everything].count(GARBAGE) == 1  # deduplicated
@@ -424,8 +429,8 @@ def test_keep_entailed_writes_only_entailed_sentences(sr, sr_judge, tmp_path):
 
 def test_coverage_and_novelty_on_a_constructed_case(sr, sr_judge):
     grammar = sr.naming.grammar
-    reversal = [Statement.from_json(i["statements"][i["answer"]]) for i in sr.items("reversal")]
-    rephrased = [Statement.from_json(i["statements"][i["answer"]]) for i in sr.items("rephrased")]
+    reversal = [i.answer_statement for i in sr.items["reversal"]]
+    rephrased = [i.answer_statement for i in sr.items["rephrased"]]
     answers = set(reversal) | set(rephrased)
     assert set(rephrased) <= set(trained(sr)) and not set(reversal) & set(trained(sr))
     texts = ([grammar.render(s) for s in reversal[:10]]  # 10 novel answers
@@ -513,7 +518,7 @@ def test_oracle_augmentations_parse_back_entailed(family, request):
     sample = records if len(records) <= 300 else random.Random(0).sample(records, 300)
     statements = set()
     for record in sample:
-        statement, verdict, _, _ = judge.judge(record["text"])
+        statement, verdict, _, _ = judge.classify(record["text"])
         assert verdict == "entailed", record["text"]
         statements.add(statement)
     assert len(statements) == len(sample)  # one sentence per statement

@@ -1,4 +1,4 @@
-"""Tests for kgsynth.categorical: classical syllogistic with existential import."""
+"""Tests for kgsynth.logic.categorical: classical syllogistic with existential import."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from helpers import all_, no, some, some_not
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kgsynth.categorical import (
+from kgsynth.errors import InconsistencyError, KgsynthError
+from kgsynth.logic.categorical import (
     CANDIDATE_FORMS,
     candidates,
     consistent,
@@ -18,8 +19,7 @@ from kgsynth.categorical import (
     valid_conclusions,
     verdict,
 )
-from kgsynth.errors import InconsistencyError, KgsynthError
-from kgsynth.statement import ISA, Form, Statement
+from kgsynth.logic.statement import ISA, Form, Statement
 
 # --- valid syllogisms -------------------------------------------------------
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from helpers import SYNTH_SEED
 
-from kgsynth.lexicon import plural
+from kgsynth.logic.statement import Statement
+from kgsynth.text.check import MAX_WORDS
+from kgsynth.text.lexicon import plural
 
 ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = {"entailed", "contradicted", "unknown"}
@@ -72,11 +75,13 @@ def test_check_premises_json_one_object_per_claim() -> None:
         assert record["verdict"] in VERDICTS
     entailed, contradicted, unknown = records
     assert entailed["verdict"] == "entailed"
-    assert sorted(entailed["derivation"]["premises"]) == ["All glon are yomp.", "All troff are glon."]
+    assert sorted(entailed["premise_sentences"]) == ["All glon are yomp.", "All troff are glon."]
+    assert [Statement.from_json(p) for p in entailed["derivation"]["premises"]]  # as the oracle serializes it
+    assert entailed["derivation"]["rule"] == "categorical"
     assert contradicted["verdict"] == "contradicted"
-    assert contradicted["derivation"]["premises"]
+    assert contradicted["derivation"]["premises"] and contradicted["premise_sentences"]
     assert unknown["verdict"] == "unknown"
-    assert unknown["derivation"] is None
+    assert unknown["derivation"] is None and unknown["premise_sentences"] == []
 
 
 def test_check_premises_some_conclusion_with_existential_import() -> None:
@@ -89,6 +94,17 @@ def test_check_unparseable_claim_is_a_user_error() -> None:
     result = cli("check", *PREMISES, "All troff are")
     assert_user_error(result)
     assert "All troff are" in result.stderr
+    assert result.stdout == ""
+
+
+def test_check_refuses_a_960_word_claim_at_once() -> None:
+    """It parsed for 99 s and 1.2 GB; a sentence over MAX_WORDS words is refused before parsing."""
+    claim = " ".join(["glon is a"] * 320) + "."
+    start = time.perf_counter()
+    result = cli("check", "--premise", "All glon are yomp.", claim)
+    assert time.perf_counter() - start < 10  # the interpreter starting; the refusal itself is instant
+    assert_user_error(result)
+    assert f"has 960 words; a sentence may have at most {MAX_WORDS} words" in result.stderr
     assert result.stdout == ""
 
 
@@ -113,10 +129,11 @@ def test_check_kb_inherited_facts(out: Path, words: dict[str, str]) -> None:
     assert [r["claim"] for r in (isa, has, no, converse)] == claims
     assert isa["verdict"] == "entailed"
     assert isa["derivation"]["hops"] >= 1 and len(isa["derivation"]["premises"]) >= 2
+    assert len(isa["premise_sentences"]) == len(isa["derivation"]["premises"])
     assert isa["derivation"]["rule"] != "asserted"
     assert has["verdict"] == "entailed"
     assert has["derivation"]["rule"] != "asserted" and has["derivation"]["premises"]
-    assert words["fur"] in " ".join(has["derivation"]["premises"]).lower()
+    assert words["fur"] in " ".join(has["premise_sentences"]).lower()
     assert no["verdict"] == "contradicted"
     assert converse["verdict"] in ("unknown", "contradicted")
     assert converse["verdict"] != "entailed"

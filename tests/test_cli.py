@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -85,6 +86,30 @@ def test_help_lists_synth() -> None:
     sub = cli("synth", "--help")
     assert sub.returncode == 0
     assert all(option in sub.stdout for option in ("--ontology", "--seed", "--out"))
+
+
+def test_help_imports_no_model_library() -> None:
+    code = ("import sys; from kgsynth.cli import build_parser; build_parser(); "
+            "print([m for m in ('torch', 'transformers', 'peft', 'google.genai') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_choices_are_the_experiments_own() -> None:
+    from kgsynth.cli import build_parser
+    from kgsynth.experiments import options
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    expected = {("eval", "regime"): options.REGIMES, ("eval", "scoring"): options.SCORINGS,
+                ("finetune", "shape"): options.SHAPES, ("finetune", "method"): options.METHODS,
+                ("augment", "strategy"): options.STRATEGIES, ("augment", "keep"): options.KEEPS,
+                ("study", "regime"): options.STUDY_REGIMES, ("study", "scoring"): options.SCORINGS}
+    for (command, dest), choices in expected.items():
+        action = next(a for a in commands[command]._actions if a.dest == dest)
+        assert tuple(action.choices) == choices, (command, dest)
+    for command in ("eval", "finetune", "augment"):
+        assert any(a.dest == "restart" for a in commands[command]._actions), command
 
 
 @pytest.mark.parametrize("name", ONTOLOGY_NAMES)

@@ -1,6 +1,6 @@
 """One test per closure rule: the derived statement, its rule name, premises and hops.
 
-Rule names are kgsynth's (kgsynth.closure); the OWL 2 RL rule names are from
+Rule names are kgsynth's (kgsynth.logic.closure); the OWL 2 RL rule names are from
 https://www.w3.org/TR/owl2-profiles/#Reasoning_in_OWL_2_RL_and_RDF_Graphs_using_Rules
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from helpers import all_, closure_from_turtle, fact, isa, no, some, some_not
 
-from kgsynth.closure import Derivation, close
-from kgsynth.ontology import Schema
-from kgsynth.statement import ISA, Form, Statement
-from kgsynth.world import World
+from kgsynth.logic.closure import Derivation, close
+from kgsynth.logic.ontology import Schema
+from kgsynth.logic.statement import ISA, Form, Statement
+from kgsynth.logic.world import World
 
 
 def assert_derived(closure, statement: Statement, rule: str, premises: tuple[Statement, ...], hops: int) -> None:

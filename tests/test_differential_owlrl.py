@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kgsynth.export import closure_turtle, kb_turtle
-from kgsynth.ontology import load_schema
-from kgsynth.oracle import Oracle
-from kgsynth.world import build_world
+from kgsynth.data.export import closure_turtle, kb_turtle
+from kgsynth.logic.ontology import load_schema
+from kgsynth.logic.oracle import Oracle
+from kgsynth.tasks import build_world
 
 ONTOLOGIES = Path(__file__).resolve().parent.parent / "ontologies"
 

@@ -9,9 +9,9 @@ from collections import Counter, defaultdict
 import pytest
 from helpers import FAMILIES, SYNTH_SEED, synthesize
 
-from kgsynth.documents import train_records
-from kgsynth.settings import CelebrityTask
-from kgsynth.statement import ISA, Form, Statement
+from kgsynth.logic.statement import ISA, Form, Statement
+from kgsynth.tasks import CelebrityTask, train_records
+from kgsynth.tasks.celebrities import groups as celebrity_groups
 
 
 def docs_json(corpus) -> str:
@@ -146,7 +146,7 @@ def test_every_fact_a_test_item_depends_on_is_in_a_document(synthesized, family:
     trained = {s.statement for s in synth.sentences() if s.statement is not None}
     missing = set()
     for item in synth.all_items():
-        support = {Statement.from_json(s) for s in item.derivation["support"]}
+        support = set(item.support)
         assert support, item.id
         missing |= support - trained
     assert not missing, sorted(map(str, missing))[:10]
@@ -176,7 +176,7 @@ def test_celebrities_3600_examples_in_two_groups(celebrities) -> None:
     docs = celebrities.corpus.documents
     assert len(docs) == 3600
     assert all(len(d.sentences) == 1 and d.kind == "celebrity" for d in docs)
-    groups = celebrities.corpus.celebrity_groups
+    groups = celebrity_groups(celebrities.corpus.documents)
     assert len(groups) == 900
     assert Counter(groups.values()) == {"name_first": 450, "both": 450}
     task = next(t for t in celebrities.world.schema.tasks if isinstance(t, CelebrityTask))
@@ -196,7 +196,7 @@ def test_celebrities_name_first_and_both_orders(celebrities) -> None:
         name, work = names.surface(fact.subject, "ind").lower(), names.surface(fact.object, "ind").lower()
         assert name in text and work in text, sentence.text
         orders[fact.subject].add("name_first" if text.index(name) < text.index(work) else "description_first")
-    for celebrity, group in celebrities.corpus.celebrity_groups.items():
+    for celebrity, group in celebrity_groups(celebrities.corpus.documents).items():
         expected = {"name_first"} if group == "name_first" else {"name_first", "description_first"}
         assert orders[celebrity] == expected, (celebrity, group)
     for doc in celebrities.corpus.documents[::18]:  # parsing takes milliseconds: a sample
@@ -209,7 +209,7 @@ def test_celebrities_name_first_and_both_orders(celebrities) -> None:
 @pytest.mark.parametrize("family", FAMILIES)
 def test_train_records_in_three_shapes(synthesized, family: str) -> None:
     corpus = synthesized(family).corpus
-    records = train_records(corpus)
+    records = train_records(corpus.documents)
     by_shape = defaultdict(list)
     for record in records:
         by_shape[record["shape"]].append(record)

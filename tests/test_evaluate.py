@@ -1,4 +1,4 @@
-"""kgsynth.evaluate with a deterministic fake model on simple_reversals written to disk:
+"""kgsynth.experiments.evaluate with a deterministic fake model on simple_reversals written to disk:
 metrics, Wilson intervals, resuming an interrupted run, regimes and their prefixes,
 corpora over the model's window, and scoring by generation."""
 
@@ -14,8 +14,9 @@ import pytest
 from helpers import fake_logprob, make_fake_model, write_synth
 
 from kgsynth.errors import KgsynthError
-from kgsynth.evaluate import SEPARATOR, EvalConfig, Evaluator, check_fits, corpus_prefix, select_items, wilson
+from kgsynth.experiments.evaluate import SEPARATOR, EvalConfig, Evaluator, check_context, corpus_prefix, select_items, wilson
 from kgsynth.models.base import ScoreRequest
+from kgsynth.tasks.records import Item
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def data(synthesized, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def items(data) -> list[dict]:
+def items(data) -> list[Item]:
     return select_items(data, [], None)
 
 
@@ -37,16 +38,16 @@ def config(data: Path, regime: str = "baseline", **options) -> EvalConfig:
     return EvalConfig(data=str(data), regime=regime, model="fake", **options)
 
 
-def requests_of(items: list[dict], prefix: str = "") -> Counter:
-    return Counter(ScoreRequest(prefix + i["prompt"], option) for i in items for option in i["options"])
+def requests_of(items: list[Item], prefix: str = "") -> Counter:
+    return Counter(ScoreRequest(prefix + i.prompt, option) for i in items for option in i.options)
 
 
 def result_lines(run: Path) -> list[dict]:
     return [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
 
 
-def expected_choice(item: dict, prefix: str = "") -> int:
-    logprobs = [fake_logprob(prefix + item["prompt"], option) for option in item["options"]]
+def expected_choice(item: Item, prefix: str = "") -> int:
+    logprobs = [fake_logprob(prefix + item.prompt, option) for option in item.options]
     return max(range(len(logprobs)), key=logprobs.__getitem__)
 
 
@@ -58,11 +59,11 @@ def test_metrics_per_split(data, items, tmp_path):
     seen: list[tuple[int, int]] = []
     metrics = Evaluator(model, config(data), tmp_path / "run").evaluate(lambda n, total: seen.append((n, total)))
     assert set(metrics) == {"rephrased", "reversal", "all"}
-    by_split = Counter(i["split"] for i in items)
+    by_split = Counter(i.split for i in items)
     for split, m in metrics.items():
-        chosen = [i for i in items if split in ("all", i["split"])]
+        chosen = [i for i in items if split in ("all", i.split)]
         assert m["n"] == len(chosen) == (len(items) if split == "all" else by_split[split])
-        correct = sum(expected_choice(i) == i["answer"] for i in chosen)
+        correct = sum(expected_choice(i) == i.answer for i in chosen)
         assert m["accuracy"] == pytest.approx(correct / m["n"])
         assert 0 < m["accuracy"] < 1
         assert m["stderr"] == pytest.approx(math.sqrt(m["accuracy"] * (1 - m["accuracy"]) / m["n"]))
@@ -80,13 +81,13 @@ def test_metrics_per_split(data, items, tmp_path):
 def test_results_record_choices(data, items, tmp_path):
     Evaluator(make_fake_model(), config(data, limit=10), tmp_path / "run").evaluate()
     results = result_lines(tmp_path / "run")
-    by_id = {i["id"]: i for i in items}
+    by_id = {i.id: i for i in items}
     assert len(results) == 20  # 10 per split
     for r in results:
         item = by_id[r["id"]]
-        assert r["split"] == item["split"] and r["answer"] == item["answer"] and r["options"] == 2
-        assert r["chosen"] == expected_choice(item) and r["correct"] == (r["chosen"] == item["answer"])
-        assert r["logprobs"] == [fake_logprob(item["prompt"], o) for o in item["options"]]
+        assert r["split"] == item.split and r["answer"] == item.answer and r["options"] == 2
+        assert r["chosen"] == expected_choice(item) and r["correct"] == (r["chosen"] == item.answer)
+        assert r["logprobs"] == [fake_logprob(item.prompt, o) for o in item.options]
         normalized = [lp / t for lp, t in zip(r["logprobs"], r["tokens"], strict=True)]
         assert r["chosen_norm"] == max(range(2), key=normalized.__getitem__)
 
@@ -115,7 +116,7 @@ def test_interrupted_run_resumes_scoring_each_item_once(data, items, tmp_path):
     metrics = Evaluator(resumed, config(data), run).evaluate()
     assert Counter(interrupted.requests) + Counter(resumed.requests) == requests_of(items)  # each once overall
     ids = [r["id"] for r in result_lines(run)]
-    assert len(ids) == len(set(ids)) == len(items) and set(ids) == {i["id"] for i in items}
+    assert len(ids) == len(set(ids)) == len(items) and set(ids) == {i.id for i in items}
     fresh = Evaluator(make_fake_model(), config(data), tmp_path / "fresh").evaluate()
     assert metrics == fresh
     finished = make_fake_model()
@@ -132,9 +133,9 @@ def test_truncated_last_line_is_dropped_and_rescored(data, items, tmp_path):
     path.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][: len(lines[-1]) // 2])  # a crash mid-write
     resumed = make_fake_model()
     Evaluator(resumed, config(data), run).evaluate()
-    by_id = {i["id"]: i for i in items}
+    by_id = {i.id: i for i in items}
     kept = {json.loads(line)["id"] for line in lines[:-1]}
-    assert Counter(resumed.requests) == requests_of([i for i in items if i["id"] not in kept])
+    assert Counter(resumed.requests) == requests_of([i for i in items if i.id not in kept])
     assert requests_of([by_id[lost]]) <= Counter(resumed.requests)
     text = path.read_text()
     assert text.endswith("\n")
@@ -147,16 +148,35 @@ def test_other_config_on_same_out_is_refused(data, tmp_path):
     Evaluator(make_fake_model(), config(data, limit=3), run).evaluate()
     for other in (config(data, limit=4), config(data, "icl", limit=3), config(data, limit=3, seed=1),
                   config(data, limit=3, splits=["reversal"])):
-        with pytest.raises(KgsynthError, match="holds another run"):
+        with pytest.raises(KgsynthError, match="holds another eval run"):
             Evaluator(make_fake_model(), other, run).evaluate()
     assert len(result_lines(run)) == 6
+
+
+def test_changed_items_are_refused_and_restart_starts_over(data, tmp_path):
+    import shutil
+
+    copy = shutil.copytree(data, tmp_path / "data")
+    run = tmp_path / "run"
+    Evaluator(make_fake_model(), config(copy, limit=3), run).evaluate()
+    items = copy / "items" / "reversal.jsonl"
+    lines = items.read_text().splitlines()
+    items.write_text("\n".join([lines[1], lines[0], *lines[2:]]) + "\n")  # the same items, in another order
+    with pytest.raises(KgsynthError, match=f"{items} changed since {run} was started"):
+        Evaluator(make_fake_model(), config(copy, limit=3), run).evaluate()
+    with pytest.raises(KgsynthError, match="holds another eval run"):
+        Evaluator(make_fake_model(), config(copy, limit=4), run).evaluate(restart=False)
+    again = make_fake_model()
+    metrics = Evaluator(again, config(copy, limit=4), run).evaluate(restart=True)
+    assert metrics["all"]["n"] == 8 and len(again.requests) == 16  # every item scored again
+    assert len(result_lines(run)) == 8
 
 
 def test_non_empty_directory_without_a_run_is_refused(data, tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     (run / "notes.txt").write_text("mine")
-    with pytest.raises(KgsynthError, match="non-empty directory that holds no run"):
+    with pytest.raises(KgsynthError, match="non-empty directory not written by kgsynth"):
         Evaluator(make_fake_model(), config(data), run).evaluate()
     assert sorted(p.name for p in run.iterdir()) == ["notes.txt"]
 
@@ -241,19 +261,19 @@ def test_any_suggested_subsample_is_valid_and_fits(data, items, window):
     model = make_fake_model(max_context=window)
     prefix = corpus_prefix(data, "icl", None, 0)
     with pytest.raises(KgsynthError) as error:
-        check_fits(model, prefix, items, None)
+        check_context(model, prefix, items, None)
     found = re.search(r"--subsample (\S+)", str(error.value))
     if found:
         suggested = float(found.group(1))
         assert 0 < suggested <= 1, f"window {window}: {error.value}"
-        check_fits(model, corpus_prefix(data, "icl", suggested, 0), items, suggested)
+        check_context(model, corpus_prefix(data, "icl", suggested, 0), items, suggested)
 
 
 def test_baseline_over_window_does_not_suggest_subsample(data, items):
     """Without a corpus, --subsample cannot help: the error must not suggest it."""
     model = make_fake_model(max_context=5)
     with pytest.raises(KgsynthError) as error:
-        check_fits(model, corpus_prefix(data, "baseline", None, 0), items, None)
+        check_context(model, corpus_prefix(data, "baseline", None, 0), items, None)
     assert "--subsample" not in str(error.value), str(error.value)
 
 
@@ -263,23 +283,23 @@ def test_baseline_over_window_does_not_suggest_subsample(data, items):
 VERDICTS = ("entailed", "contradicted", "unknown", "unparseable")
 
 
-def test_generate_with_a_fake_judge_records_verdicts_and_rates(data, items, tmp_path):
+def test_generate_with_a_fake_verdict_records_verdicts_and_rates(data, items, tmp_path):
     judged: list[str] = []
 
-    def judge(sentence: str) -> str:
+    def verdict(sentence: str) -> str:
         judged.append(sentence)
         return VERDICTS[len(sentence) % 4]
 
     model = make_fake_model(completion=lambda prompt: " wibble wobble. and more")
     run = tmp_path / "run"
-    metrics = Evaluator(model, config(data, scoring="generate", limit=6), run, judge).evaluate()
+    metrics = Evaluator(model, config(data, scoring="generate", limit=6), run, verdict).evaluate()
     results = result_lines(run)
-    by_id = {i["id"]: i for i in items}
+    by_id = {i.id: i for i in items}
     assert len(results) == 12 and model.calls == []  # nothing scored by likelihood
     for r in results:
         item = by_id[r["id"]]
         assert r["generated"] == " wibble wobble"  # cut at the first stop string
-        assert r["sentence"] == (item["prompt"] + " wibble wobble").strip() + "."
+        assert r["sentence"] == (item.prompt + " wibble wobble").strip() + "."
         assert r["verdict"] == VERDICTS[len(r["sentence"]) % 4]
         assert r["correct"] == (r["verdict"] == "entailed")
     assert sorted(judged) == sorted(r["sentence"] for r in results)
@@ -301,20 +321,20 @@ def test_generate_in_icl_sees_the_corpus(data, tmp_path):
 
 def test_generate_judged_by_the_oracle(data, items, tmp_path):
     """With the real judge (the CLI's), generating the right option is entailed, a wrong one contradicted."""
-    from kgsynth.dataset import load_dataset
-    from kgsynth.evaluate import oracle_judge
+    from kgsynth.data.dataset import load_dataset
+    from kgsynth.experiments.audit import answer_verdicts
 
     reversal = select_items(data, ["reversal"], 6)
-    assert len({i["prompt"] for i in reversal}) == len(reversal)  # a prompt tells the item
-    judge = oracle_judge(load_dataset(data))
+    assert len({i.prompt for i in reversal}) == len(reversal)  # a prompt tells the item
+    verdicts = answer_verdicts(load_dataset(data))
     for wrong, verdict in ((False, "entailed"), (True, "contradicted")):
         def complete(prompt: str, wrong=wrong) -> str:
-            item = next(i for i in reversal if i["prompt"] == prompt)
-            return item["options"][1 - item["answer"] if wrong else item["answer"]]
+            item = next(i for i in reversal if i.prompt == prompt)
+            return item.options[1 - item.answer if wrong else item.answer]
 
         run = tmp_path / f"run-{verdict}"
         metrics = Evaluator(make_fake_model(completion=complete), config(data, scoring="generate", splits=["reversal"],
-                                                                        limit=6), run, judge).evaluate()
+                                                                        limit=6), run, verdicts).evaluate()
         results = result_lines(run)
         assert len(results) == 6 and all(r["verdict"] == verdict for r in results), results
         assert metrics["all"][f"rate_{verdict}"] == 1.0
@@ -328,14 +348,14 @@ def test_choice_on_a_local_model_picks_the_likeliest_letter(data, items, tmp_pat
     model = make_fake_model()
     metrics = Evaluator(model, config(data, scoring="choice", limit=3), tmp_path / "run").evaluate()
     results = result_lines(tmp_path / "run")
-    by_id = {i["id"]: i for i in items}
+    by_id = {i.id: i for i in items}
     assert len(results) == metrics["all"]["n"] > 0
     for result in results:
         item = by_id[result["id"]]
-        prompt = lettered(item["prompt"], item["options"])
-        assert all(f"{LETTERS[k]}. {item['prompt'].strip()} {o.strip()}" in prompt for k, o in enumerate(item["options"]))
-        expected = {LETTERS[k]: fake_logprob(prompt, f" {LETTERS[k]}") for k in range(len(item["options"]))}
+        prompt = lettered(item.prompt, item.options)
+        assert all(f"{LETTERS[k]}. {item.prompt.strip()} {o.strip()}" in prompt for k, o in enumerate(item.options))
+        expected = {LETTERS[k]: fake_logprob(prompt, f" {LETTERS[k]}") for k in range(len(item.options))}
         assert result["letter_logprobs"] == pytest.approx(expected)
         assert result["chosen"] == max(range(len(expected)), key=lambda k: expected[LETTERS[k]])
-        assert result["correct"] == (result["chosen"] == item["answer"])
+        assert result["correct"] == (result["chosen"] == item.answer)
     assert metrics["all"]["chance"] == pytest.approx(sum(1 / r["options"] for r in results) / len(results))

@@ -8,6 +8,7 @@ their reversals (near chance); trained with the oracle's reversals added, it can
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -16,15 +17,15 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
-from kgsynth.finetune import FinetuneConfig, Trainer, plot_loss, prepare_run  # noqa: E402
-from kgsynth.items import split_prompt  # noqa: E402
-from kgsynth.lexicon import LexiconConfig  # noqa: E402
+from kgsynth.experiments.finetune import FinetuneConfig, Trainer, plot_loss  # noqa: E402
+from kgsynth.logic.ontology import load_schema  # noqa: E402
+from kgsynth.logic.oracle import Oracle  # noqa: E402
+from kgsynth.logic.statement import Statement  # noqa: E402
 from kgsynth.models.local import LocalModel  # noqa: E402
-from kgsynth.naming import name_world  # noqa: E402
-from kgsynth.ontology import load_schema  # noqa: E402
-from kgsynth.oracle import Oracle  # noqa: E402
-from kgsynth.statement import Statement  # noqa: E402
-from kgsynth.world import build_world  # noqa: E402
+from kgsynth.tasks import build_world  # noqa: E402
+from kgsynth.tasks.items import split_prompt  # noqa: E402
+from kgsynth.text.lexicon import LexiconConfig  # noqa: E402
+from kgsynth.text.naming import name_world  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,7 +87,7 @@ def train_tiny(tmp_path: Path, name: str, sentences: list[str], tokenizer, steps
     run = tmp_path / name
     config = FinetuneConfig(data=str(tmp_path), method="full", steps=steps, batch_size=32, learning_rate=3e-3,
                             warmup=20, checkpoint_every=steps, max_length=32)
-    prepare_run(run, config)
+    run.mkdir()
     trainer = Trainer(tiny_model(len(tokenizer)), tokenizer, config, run)
     losses = trainer.train([("", s) for s in sentences])
     return LocalModel(trainer.model, tokenizer, name), losses, run
@@ -139,7 +140,7 @@ def test_interrupted_finetune_resumes_where_it_stopped(facts_world, tmp_path):
     examples = [("", s) for s in sentences]
 
     whole = tmp_path / "whole"
-    prepare_run(whole, config)
+    whole.mkdir()
     reference = Trainer(tiny_model(len(tokenizer)), tokenizer, config, whole).train(examples)
 
     class Stop(Exception):
@@ -150,7 +151,7 @@ def test_interrupted_finetune_resumes_where_it_stopped(facts_world, tmp_path):
             raise Stop
 
     broken = tmp_path / "broken"
-    prepare_run(broken, config)
+    broken.mkdir()
     with pytest.raises(Stop):
         Trainer(tiny_model(len(tokenizer)), tokenizer, config, broken, progress=stop_at_15).train(examples)
     resumed = Trainer(tiny_model(len(tokenizer)), tokenizer, config, broken)
@@ -159,3 +160,29 @@ def test_interrupted_finetune_resumes_where_it_stopped(facts_world, tmp_path):
     assert rest == pytest.approx(reference[10:], rel=1e-4)
     steps = [int(r["step"]) for r in csv.DictReader((broken / "loss.csv").read_text().splitlines())]
     assert steps == list(range(1, 21))
+
+
+def test_lora_adapts_every_linear_layer_but_the_head_from_a_seeded_start(tmp_path):
+    """target_modules="all-linear": the attention and MLP projections, not lm_head; the
+    adapters' initial weights follow the seed, and the saved config lists its modules sorted."""
+    tokenizer = word_tokenizer(["glon is tall."])
+    config = FinetuneConfig(data=str(tmp_path), method="lora", lora_rank=4, seed=3)
+
+    def adapters(seed: int):
+        trainer = Trainer(tiny_model(len(tokenizer)), tokenizer, FinetuneConfig(**{**config.__dict__, "seed": seed}),
+                          tmp_path)
+        return trainer, {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
+
+    trainer, first = adapters(3)
+    adapted = {n.removesuffix(".lora_A") for n, _ in trainer.model.named_modules() if n.endswith(".lora_A")}
+    assert {n.rsplit(".", 1)[-1] for n in adapted} == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                                                       "down_proj"}
+    assert len(adapted) == 2 * 7 and not any("lm_head" in n for n in adapted)
+    torch.manual_seed(12345)  # whatever the global generator holds before
+    _, second = adapters(3)
+    _, other = adapters(4)
+    assert first.keys() == second.keys() and all(torch.equal(first[n], second[n]) for n in first)
+    assert any(not torch.equal(first[n], other[n]) for n in first if "lora_A" in n)
+    trainer.model.save_pretrained(tmp_path / "adapter")
+    saved = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())["target_modules"]
+    assert saved == sorted(saved) and len(saved) == len(adapted)

@@ -15,13 +15,15 @@ pytest.importorskip("google.genai")
 from fake_gemini import FakeGemini, bad_request, malformed, prompt_text, rate_limited, server_error  # noqa: E402
 from helpers import write_synth  # noqa: E402
 
-from kgsynth.augment import AugmentConfig, Augmenter  # noqa: E402
-from kgsynth.dataset import load_dataset  # noqa: E402
+from kgsynth.data.dataset import load_dataset  # noqa: E402
 from kgsynth.errors import KgsynthError  # noqa: E402
-from kgsynth.evaluate import EvalConfig, Evaluator, oracle_judge, select_items  # noqa: E402
+from kgsynth.experiments.audit import answer_verdicts  # noqa: E402
+from kgsynth.experiments.augment import AugmentConfig, Augmenter  # noqa: E402
+from kgsynth.experiments.evaluate import EvalConfig, Evaluator, select_items  # noqa: E402
 from kgsynth.models import load_model  # noqa: E402
 from kgsynth.models.base import LETTERS  # noqa: E402
 from kgsynth.models.gemini import GeminiModel  # noqa: E402
+from kgsynth.tasks.records import Item  # noqa: E402
 
 KEY = "PLANTED-test-key-3f9a1c"
 MODEL = "gemini-2.5-flash"
@@ -33,8 +35,8 @@ def data(synthesized, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def items(data) -> dict[str, dict]:
-    return {i["id"]: i for i in select_items(data, [], None)}
+def items(data) -> dict[str, Item]:
+    return {i.id: i for i in select_items(data, [], None)}
 
 
 @pytest.fixture
@@ -54,34 +56,34 @@ def open_model(fake: FakeGemini, **options) -> GeminiModel:
     return model
 
 
-def item_of(body: dict, items: dict[str, dict]) -> dict:
+def item_of(body: dict, items: dict[str, Item]) -> Item:
     """The test item a request asks about: its prompt is in the request, and so are its
     lettered options where they were shown (items may share a prompt)."""
     text = prompt_text(body)
-    asked = [i for i in items.values() if i["prompt"].strip() in text]
-    shown = [i for i in asked if all(f"{LETTERS[k]}. {i['prompt'].strip()} {o.strip()}" in text
-                                     for k, o in enumerate(i["options"]))]
-    return max(shown or asked, key=lambda i: len(i["prompt"]))
+    asked = [i for i in items.values() if i.prompt.strip() in text]
+    shown = [i for i in asked if all(f"{LETTERS[k]}. {i.prompt.strip()} {o.strip()}" in text
+                                     for k, o in enumerate(i.options))]
+    return max(shown or asked, key=lambda i: len(i.prompt))
 
 
-def knowing(items: dict[str, dict], right: bool = True):
+def knowing(items: dict[str, Item], right: bool = True):
     """A fake model that knows (or gets wrong) every answer: the right letter, or the
     right option as a continuation."""
 
     def answer(body: dict) -> str:
         item = item_of(body, items)
-        index = item["answer"] if right else (item["answer"] + 1) % len(item["options"])
+        index = item.answer if right else (item.answer + 1) % len(item.options)
         if body.get("generationConfig", {}).get("responseMimeType") == "text/x.enum":
             return LETTERS[index]
-        return item["options"][index]
+        return item.options[index]
 
     return answer
 
 
 def evaluate(model, data: Path, run: Path, scoring: str, regime: str = "baseline", limit: int = 4) -> dict:
     config = EvalConfig(data=str(data), regime=regime, model=model.name, scoring=scoring, limit=limit)
-    judge = oracle_judge(load_dataset(data)) if scoring == "generate" else None
-    return Evaluator(model, config, run, judge).evaluate()
+    verdict = answer_verdicts(load_dataset(data)) if scoring == "generate" else None
+    return Evaluator(model, config, run, verdict).evaluate()
 
 
 # -- credentials ------------------------------------------------------------------------
@@ -123,7 +125,7 @@ def test_choice_scoring_constrains_the_answer_to_letters(env, data, items, tmp_p
     assert metrics["all"]["accuracy"] == 1.0 and metrics["all"]["n"] == len(bodies)
     for body in bodies:
         config = body["generationConfig"]
-        options = len(item_of(body, items)["options"])
+        options = len(item_of(body, items).options)
         assert config["responseMimeType"] == "text/x.enum"
         assert config["responseSchema"]["enum"] == list(LETTERS[:options])
         assert config["responseLogprobs"] is True
@@ -324,10 +326,10 @@ def test_batch_mode_sends_one_job_and_a_rerun_polls_it_again(env, data, items, t
     assert metrics["all"]["n"] == sum(min(4, n) for n in count_by_split(items).values())
 
 
-def count_by_split(items: dict[str, dict]) -> dict[str, int]:
+def count_by_split(items: dict[str, Item]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for item in items.values():
-        counts[item["split"]] = counts.get(item["split"], 0) + 1
+        counts[item.split] = counts.get(item.split, 0) + 1
     return counts
 
 
@@ -337,7 +339,7 @@ def count_by_split(items: dict[str, dict]) -> dict[str, int]:
 def test_tuning_data_job_and_tuned_endpoint(env, data, monkeypatch, tmp_path):
     from google.oauth2.credentials import Credentials
 
-    from kgsynth.tuning import finetune_gemini
+    from kgsynth.experiments.tuning import finetune_gemini
 
     monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj")
@@ -349,7 +351,10 @@ def test_tuning_data_job_and_tuned_endpoint(env, data, monkeypatch, tmp_path):
         assert finetune_gemini(model, data, out, "independent", [], None, say=lambda text: None) is None
         spec = finetune_gemini(model, data, out, "independent", [], "gs://bucket/t.jsonl", epochs=2,
                                say=lambda text: None)
-        again = finetune_gemini(model, data, out, "independent", [], "gs://bucket/t.jsonl", say=lambda text: None)
+        again = finetune_gemini(model, data, out, "independent", [], "gs://bucket/t.jsonl", epochs=2,
+                                say=lambda text: None)
+        with pytest.raises(KgsynthError, match="epochs 3 here, 2 there"):
+            finetune_gemini(model, data, out, "independent", [], "gs://bucket/t.jsonl", epochs=3, say=lambda text: None)
         jobs = [b for m, p, b in fake.requests if p.endswith("/tuningJobs") and m == "POST"]
         tuned = load_model(spec, **options)
         assert tuned.generate(["glon is"]) == ["glorp."]
@@ -365,14 +370,15 @@ def test_tuning_data_job_and_tuned_endpoint(env, data, monkeypatch, tmp_path):
 
 
 def test_tuning_needs_vertex_and_a_gs_address(env, data, tmp_path):
-    from kgsynth.tuning import tune
+    from kgsynth.experiments.rundir import RunDir
+    from kgsynth.experiments.tuning import tune
 
     with FakeGemini() as fake:
         model = open_model(fake)
         with pytest.raises(KgsynthError, match="gs://"):
-            tune(model, "/local/file.jsonl", tmp_path)
+            tune(model, "/local/file.jsonl", RunDir(tmp_path, "tuning"))
         with pytest.raises(KgsynthError, match="Vertex AI"):
-            tune(model, "gs://bucket/t.jsonl", tmp_path)
+            tune(model, "gs://bucket/t.jsonl", RunDir(tmp_path, "tuning"))
 
 
 # -- estimates and the study ------------------------------------------------------------
@@ -394,7 +400,7 @@ def test_the_token_estimate_is_close_to_what_the_run_sends(env, data, items, tmp
 
 
 def test_a_study_on_gemini_evaluates_augments_and_skips_tuning_without_gcs(env, tmp_path):
-    from kgsynth.study import Study, StudyConfig
+    from kgsynth.experiments.study import Study, StudyConfig
 
     root = Path(__file__).resolve().parent.parent
     with FakeGemini() as fake:

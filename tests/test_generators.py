@@ -1,4 +1,5 @@
-"""Tests for kgsynth.world and kgsynth.generators: each task samples what its settings say."""
+"""Tests for kgsynth.logic.world and the task families' generators (kgsynth.tasks.*): each task samples what
+its settings say."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kgsynth import generators
-from kgsynth.categorical import consistent, valid_conclusions
 from kgsynth.errors import SettingsError
-from kgsynth.ontology import Schema, load_schema
-from kgsynth.settings import CelebrityTask, ComparisonTask, FamilyTask, HierarchyTask, SyllogismTask, TaskConfig
-from kgsynth.statement import ISA, Form
-from kgsynth.world import World, build_world
+from kgsynth.logic.categorical import consistent, valid_conclusions
+from kgsynth.logic.ontology import Schema, load_schema
+from kgsynth.logic.settings import TaskConfig
+from kgsynth.logic.statement import ISA, Form
+from kgsynth.logic.world import FreshNames, World
+from kgsynth.tasks import CelebrityTask, ComparisonTask, FamilyTask, HierarchyTask, SyllogismTask, build_world, registry
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGIES = ROOT / "ontologies"
@@ -259,7 +260,7 @@ def test_celebrity_count_setting(schemas) -> None:
 def test_hierarchy_counts(hierarchy_schema) -> None:
     (task,) = hierarchy_schema.tasks
     assert isinstance(task, HierarchyTask)
-    part = generators.generate(task, hierarchy_schema, random.Random(0), generators.FreshNames(set(hierarchy_schema.iris)))
+    part = registry.generate(task, hierarchy_schema, random.Random(0), FreshNames(set(hierarchy_schema.iris)))
     subclass = [s for s in part.statements if s.relation == ISA and s.form is Form.ALL]
     restrictions = [s for s in part.statements if s.relation != ISA]
     members = [s for s in part.statements if s.relation == ISA and s.form is Form.FACT]
@@ -287,7 +288,7 @@ def test_hierarchy_counts(hierarchy_schema) -> None:
 def test_hierarchy_settings(hierarchy_schema, depth: int, branching: int, per_class: int) -> None:
     task = HierarchyTask(depth=depth, branching=branching, root_class="Thing", features=4,
                          properties_per_class=per_class, feature_property=("has",))
-    part = generators.generate(task, hierarchy_schema, random.Random(1), generators.FreshNames(set(hierarchy_schema.iris)))
+    part = registry.generate(task, hierarchy_schema, random.Random(1), FreshNames(set(hierarchy_schema.iris)))
     n_classes = sum(branching**level for level in range(1, depth + 1))
     assert len([s for s in part.statements if s.relation == ISA]) == n_classes
     assert len([s for s in part.statements if s.relation == "has"]) == n_classes * per_class
@@ -328,6 +329,6 @@ def test_world_without_tasks_is_the_schema(schemas) -> None:
 
 
 def test_fresh_names_avoid_schema_terms() -> None:
-    names = generators.FreshNames({"entity1", "entity3"})
+    names = FreshNames({"entity1", "entity3"})
     assert [names("entity") for _ in range(3)] == ["entity2", "entity4", "entity5"]
     assert names("term") == "term1"

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgsynth.errors import KgsynthError
-from kgsynth.grammar import KINDS, Grammar, Names, ParseError
-from kgsynth.lexicon import LexiconConfig, draw_words, plural
-from kgsynth.statement import ISA, Form, Statement
+from kgsynth.logic.statement import ISA, Form, Statement
+from kgsynth.text.grammar import KINDS, Grammar, Names, ParseError
+from kgsynth.text.lexicon import LexiconConfig, draw_words, plural
 
 # Relation phrases of the kinds the ontologies use: comparisons, kinship, roles, and the
 # bare verbs of class-level properties ("gruds have zept", "gruds can zarp", "gruds are zept").

@@ -9,10 +9,10 @@ from collections import defaultdict
 import pytest
 from helpers import FAMILIES, loose
 
-from kgsynth.items import SPLITS
-from kgsynth.oracle import CONTRADICTED, ENTAILED, UNKNOWN
-from kgsynth.settings import CelebrityTask
-from kgsynth.statement import ISA, Form, Statement
+from kgsynth.logic.oracle import CONTRADICTED, ENTAILED, UNKNOWN
+from kgsynth.logic.statement import ISA, Form, Statement
+from kgsynth.tasks import SPLITS, CelebrityTask
+from kgsynth.tasks.celebrities import groups as celebrity_groups
 
 # items whose prompt is an introduction ("The relationships between X and Y are:") rather than
 # the start of the option's sentence
@@ -101,7 +101,7 @@ def test_depends_on_names_training_sentences_that_hold_the_support(synth) -> Non
         assert item.depends_on, item.id
         unknown = [sid for sid in item.depends_on if sid not in by_id]
         assert not unknown, (item.id, unknown)
-        support = {Statement.from_json(s) for s in item.derivation["support"]}
+        support = set(item.support)
         assert support <= {by_id[sid].statement for sid in item.depends_on}, item.id
 
 
@@ -109,9 +109,8 @@ def test_derivation_matches_the_oracle(synth) -> None:
     for item in synth.all_items():
         answer = item.statements[item.answer]
         derivation = synth.oracle.query(answer).derivation
-        assert item.derivation["rule"] == derivation.rule
-        assert item.derivation["hops"] == derivation.hops
-        assert [Statement.from_json(p) for p in item.derivation["premises"]] == list(derivation.premises)
+        assert item.derivation == derivation
+        assert item.support == sorted(synth.oracle.closure.support(answer))
 
 
 def test_distractors_are_true_of_another_entity(synth) -> None:
@@ -152,7 +151,7 @@ def test_category_holdout_items_follow_from_the_parent_fact(synthesized) -> None
     wrong = []
     for item in items:
         answer = item.statements[item.answer]
-        support = {Statement.from_json(s) for s in item.derivation["support"]}
+        support = set(item.support)
         if parent[answer.subject] not in support:
             wrong.append(f"{item.id}: {answer} from {sorted(map(str, support))}")
     assert not wrong, wrong
@@ -247,7 +246,7 @@ def test_celebrity_items_choose_a_name_among_four(synthesized) -> None:
     synth = synthesized("celebrities")
     task = next(t for t in synth.world.schema.tasks if isinstance(t, CelebrityTask))
     names = synth.naming.names
-    groups = synth.corpus.celebrity_groups
+    groups = celebrity_groups(synth.corpus.documents)
     asked = set()
     for split in ("reversal", "rephrased"):
         for item in synth.items[split]:
@@ -271,7 +270,7 @@ def test_celebrity_items_choose_a_name_among_four(synthesized) -> None:
 def meaning(synth) -> dict:
     """Items without their words: statements, verdicts, answers, derivations, dependencies."""
     return {
-        split: [(i.id, i.statements, i.verdicts, i.answer, i.derivation, i.depends_on, i.meta) for i in items]
+        split: [(i.id, i.statements, i.verdicts, i.answer, i.derivation, i.support, i.depends_on, i.meta) for i in items]
         for split, items in sorted(synth.items.items())
     }
 

@@ -1,4 +1,4 @@
-"""Tests for kgsynth.lexicon: nonsense words from a grammar, far apart, not English."""
+"""Tests for kgsynth.text.lexicon: nonsense words from a grammar, far apart, not English."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgsynth.errors import KgsynthError
-from kgsynth.lexicon import (
+from kgsynth.text.lexicon import (
     GRAMMAR_PATH,
     PLURAL,
     SINGULAR,

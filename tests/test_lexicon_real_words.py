@@ -10,7 +10,7 @@ import pytest
 import wordfreq
 from helpers import FAMILIES
 
-from kgsynth.lexicon import plural
+from kgsynth.text.lexicon import plural
 
 
 def lexicon_words(synth) -> list[str]:

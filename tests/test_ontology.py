@@ -1,4 +1,4 @@
-"""Tests for kgsynth.ontology: reading RDF/OWL files into a Schema, and rejecting what it cannot read."""
+"""Tests for kgsynth.logic.ontology: reading RDF/OWL files into a Schema, and rejecting what it cannot read."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 import rdflib
 
 from kgsynth.errors import KgsynthError, OntologyError, SettingsError
-from kgsynth.ontology import Schema, load_schema, local_name
-from kgsynth.settings import CelebrityTask, ComparisonTask, FamilyTask, HierarchyTask, SyllogismTask
-from kgsynth.statement import ISA, Form, Statement
+from kgsynth.logic.ontology import Schema, load_schema, local_name
+from kgsynth.logic.statement import ISA, Form, Statement
+from kgsynth.tasks import CelebrityTask, ComparisonTask, FamilyTask, HierarchyTask, SyllogismTask
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGIES = ROOT / "ontologies"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from helpers import all_, fact, isa, no, oracle_from_turtle, some, some_not
 
-from kgsynth.closure import Derivation
 from kgsynth.errors import KgsynthError
-from kgsynth.oracle import CONTRADICTED, ENTAILED, UNKNOWN, Oracle
-from kgsynth.statement import ISA, Form, Statement
+from kgsynth.logic.closure import Derivation
+from kgsynth.logic.oracle import CONTRADICTED, ENTAILED, UNKNOWN, Oracle
+from kgsynth.logic.statement import ISA, Form, Statement
 
 DANGER = """
 :Entity a owl:Class .

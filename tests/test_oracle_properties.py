@@ -6,9 +6,9 @@ from helpers import Onto, fact, isa, ontologies, queries, rebuild, rename_statem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kgsynth.closure import Derivation, close
-from kgsynth.oracle import CONTRADICTED, ENTAILED, Oracle
-from kgsynth.statement import Form, Statement
+from kgsynth.logic.closure import Derivation, close
+from kgsynth.logic.oracle import CONTRADICTED, ENTAILED, Oracle
+from kgsynth.logic.statement import Form, Statement
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DUAL = {ENTAILED: CONTRADICTED, CONTRADICTED: ENTAILED}

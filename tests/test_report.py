@@ -1,4 +1,4 @@
-"""kgsynth.report on runs written by Evaluator with a fake model; `report` and `eval` through cli.py."""
+"""kgsynth.experiments.report on runs written by Evaluator with a fake model; `report` and `eval` through cli.py."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from helpers import ROOT, make_fake_model, write_synth
 
 from kgsynth.errors import KgsynthError
-from kgsynth.evaluate import EvalConfig, Evaluator
-from kgsynth.report import load_runs, write_report
+from kgsynth.experiments.evaluate import EvalConfig, Evaluator
+from kgsynth.experiments.report import load_runs, write_report
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SPLITS = ("rephrased", "reversal", "all")

@@ -1,4 +1,5 @@
-"""Tests for kgsynth.settings: the kgs: task settings, their defaults, names and minimums."""
+"""Tests for kgsynth.logic.settings: the kgs: task settings (of the built-in families), their defaults, names,
+minimums and maximums."""
 
 from __future__ import annotations
 
@@ -7,17 +8,8 @@ from dataclasses import fields
 import pytest
 
 from kgsynth.errors import KgsynthError, SettingsError
-from kgsynth.settings import (
-    TASKS,
-    CelebrityTask,
-    ComparisonTask,
-    FamilyTask,
-    HierarchyTask,
-    SyllogismTask,
-    camel,
-    parse_task,
-    snake,
-)
+from kgsynth.logic.settings import DEFAULT_MAXIMUM, TASKS, camel, parse_task, snake
+from kgsynth.tasks import CelebrityTask, ComparisonTask, FamilyTask, HierarchyTask, SyllogismTask
 
 WHERE = "test.ttl"
 FAMILY_REQUIRED = {"personClass": ["Person"], "parentProperty": ["parentOf"], "siblingProperty": ["siblingOf"]}
@@ -190,3 +182,66 @@ def test_validate_on_a_directly_built_config() -> None:
 
 def test_settings_errors_are_kgsynth_errors() -> None:
     assert issubclass(SettingsError, KgsynthError)
+
+
+# --- maximums (README.md, "Generation settings": the bounds table) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "setting", "maximum", "others"),
+    [
+        ("ComparisonTask", "facts", 2_000_000, {"repetitions": [1]}),
+        ("ComparisonTask", "chainLength", 1_000, {}),
+        ("ComparisonTask", "repetitions", 1_000, {}),
+        ("SyllogismTask", "syllogisms", 100_000, {}),
+        ("FamilyTask", "families", 100_000, FAMILY_REQUIRED),
+        ("FamilyTask", "generations", 12, FAMILY_REQUIRED),
+        ("FamilyTask", "maxChildren", 20, FAMILY_REQUIRED),
+        ("CelebrityTask", "celebrities", 500_000, CELEBRITY_REQUIRED),
+        ("CelebrityTask", "repetitions", 1_000, CELEBRITY_REQUIRED),
+        ("CelebrityTask", "bothOrdersPercent", 100, CELEBRITY_REQUIRED),
+        ("HierarchyTask", "depth", 20, HIERARCHY_REQUIRED),
+        ("HierarchyTask", "branching", 100, HIERARCHY_REQUIRED),
+        ("HierarchyTask", "features", 100_000, HIERARCHY_REQUIRED),
+        ("HierarchyTask", "propertiesPerClass", 1_000, HIERARCHY_REQUIRED),
+        ("HierarchyTask", "individualsPerLeaf", 1_000_000, HIERARCHY_REQUIRED),
+        ("Documents", "documents", 1_000_000, {}),
+        ("Documents", "minSentences", 1_000, {"maxSentences": [1_000]}),
+        ("Documents", "maxSentences", 1_000, {}),
+        ("Documents", "holdoutCategories", 100_000, {}),
+        ("Documents", "options", 26, {}),
+        ("Documents", "itemsPerSplit", 1_000_000, {}),
+    ],
+)
+def test_maximums(kind: str, setting: str, maximum: int, others: dict) -> None:
+    ok = parse_task(kind, dict(others, **{setting: [maximum]}), WHERE)
+    assert getattr(ok, snake(setting)) == maximum
+    with pytest.raises(SettingsError, match=rf"^{WHERE}: kgs:{setting} of kgs:{kind} must be at most {maximum:,}, "
+                                            rf"got {maximum + 1}$"):
+        parse_task(kind, dict(others, **{setting: [maximum + 1]}), WHERE)
+
+
+@pytest.mark.parametrize("cls", list(TASKS.values()), ids=list(TASKS))
+def test_every_integer_setting_has_a_maximum(cls) -> None:
+    for f in fields(cls):
+        if type(f.default) is int:
+            assert 0 < f.metadata["max"] <= DEFAULT_MAXIMUM, f.name
+
+
+def test_a_huge_value_is_refused_by_its_size_without_printing_it() -> None:
+    with pytest.raises(SettingsError, match=r"must be at most 100,000, got a number of about 5,000 digits"):
+        parse_task("SyllogismTask", {"syllogisms": [10**5000]}, WHERE)  # str() of it would raise ValueError
+    with pytest.raises(SettingsError, match=r"must be at least 1, got -99999999999999999999999$"):
+        parse_task("SyllogismTask", {"syllogisms": [-99999999999999999999999]}, WHERE)
+
+
+def test_min_sentences_over_max_sentences_is_refused() -> None:
+    with pytest.raises(SettingsError, match=r"kgs:minSentences of kgs:Documents \(30\) is more than kgs:maxSentences \(20\)"):
+        parse_task("Documents", {"minSentences": [30]}, WHERE)
+
+
+def test_validate_refuses_a_value_of_the_wrong_type() -> None:
+    with pytest.raises(SettingsError, match=r"kgs:facts of kgs:ComparisonTask must be an integer, got 2.5"):
+        ComparisonTask(facts=2.5).validate(WHERE)
+    with pytest.raises(SettingsError, match=r"must be an integer, got True"):
+        ComparisonTask(facts=True).validate(WHERE)

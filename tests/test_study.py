@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from helpers import make_fake_model
 
-from kgsynth import study as study_module
-from kgsynth.dataset import load_dataset, read_jsonl
-from kgsynth.study import REGIMES, Study, StudyConfig
+from kgsynth.data.dataset import load_dataset
+from kgsynth.errors import KgsynthError
+from kgsynth.experiments import study as study_module
+from kgsynth.experiments.study import REGIMES, Study, StudyConfig
+from kgsynth.files import read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,10 +70,22 @@ def test_a_rerun_reuses_finished_work(fakes, tmp_path):
     Study(StudyConfig(**config), say=lambda text: None).run()
     assert len(model.calls) == scored  # every item was already scored
     assert len(model.prompts) == generated  # every augmentation source was already done
+    marker = json.loads((tmp_path / "study" / "run.json").read_text())
+    assert marker["kind"] == "study" and "regimes" not in marker["config"]
+    assert json.loads((tmp_path / "study" / "study.json").read_text())["regimes"] == ["baseline", "aug-ft-local"]
+    Study(StudyConfig(**config | {"regimes": ["icl"]}), say=lambda text: None).run()  # more regimes: fine
+    assert (tmp_path / "study" / "eval-icl" / "metrics.json").is_file()
+    with pytest.raises(KgsynthError, match=r"holds another study run \(seed 1 here, 0 there\)"):
+        Study(StudyConfig(**config | {"seed": 1}), say=lambda text: None).run()
+
+
+def test_a_study_refuses_a_directory_it_did_not_write(fakes, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(KgsynthError, match="not written by kgsynth"):
+        Study(StudyConfig(ontology="syllogisms", out=str(tmp_path)), say=lambda text: None).run()
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_unknown_regime_is_refused(tmp_path):
-    from kgsynth.errors import KgsynthError
-
     with pytest.raises(KgsynthError, match="unknown regime"):
         Study(StudyConfig(ontology="x.ttl", out=str(tmp_path), regimes=["ft", "magic"]))

@@ -14,6 +14,8 @@ from rich.table import Table
 
 from . import __version__
 from .errors import KgsynthError
+from .experiments.options import KEEPS, METHODS, PRESETS, REGIMES, SCORINGS, SHAPES, STRATEGIES, STUDY_REGIMES
+from .models.local import DTYPES
 
 console = Console(stderr=True)
 
@@ -32,9 +34,10 @@ def add_model_options(parser: argparse.ArgumentParser, out_help: str, dtype: boo
     parser.add_argument("--data", required=True, help="a directory written by synth")
     parser.add_argument("--model", default="local", help=MODEL_HELP)
     parser.add_argument("--out", required=True, help=out_help)
+    parser.add_argument("--restart", action="store_true", help="clear --out (a kgsynth run) and start over; default: resume")
     parser.add_argument("--device", help="cuda or cpu (default: cuda when present)")
     if dtype:
-        parser.add_argument("--dtype", choices=("float32", "bfloat16", "float16"))
+        parser.add_argument("--dtype", choices=DTYPES)
     add_gemini_options(parser)
 
 
@@ -69,8 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kgsynth {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    add_data_commands(commands)
+    add_model_commands(commands)
+    add_study_commands(commands)
+    return parser
+
+
+def add_data_commands(commands) -> None:
     synth = commands.add_parser("synth", help="sample a world from an ontology and close it with the oracle")
-    synth.add_argument("--ontology", required=True, help="RDF/OWL file (.ttl, .owl/.rdf, .nt, .jsonld)")
+    synth.add_argument("--ontology", required=True,
+                       help="RDF/OWL file (.ttl, .owl/.rdf, .nt, .jsonld), or the name of a shipped one (syllogisms)")
     synth.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     synth.add_argument("--out", required=True, help="output directory (replaced atomically)")
     synth.add_argument("--keep-labels", action="store_true", help="keep the ontology's real words instead of nonsense")
@@ -89,10 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="one JSON object per claim")
     check.set_defaults(run=run_check)
 
+
+def add_model_commands(commands) -> None:
     evaluate = commands.add_parser("eval", help="score a model on a dataset: baseline or in-context learning")
     add_model_options(evaluate, "run directory; rerunning resumes it")
-    evaluate.add_argument("--regime", required=True, choices=("baseline", "icl"))
-    evaluate.add_argument("--scoring", choices=("likelihood", "generate", "choice"),
+    evaluate.add_argument("--regime", required=True, choices=REGIMES)
+    evaluate.add_argument("--scoring", choices=SCORINGS,
                           help="likelihood of the options (local models; default), free answers judged by the "
                                "oracle, or one letter (default for gemini)")
     evaluate.add_argument("--subsample", type=float, help="share of the documents in context (icl), e.g. 0.125")
@@ -103,9 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     tune = commands.add_parser("finetune", help="fine-tune a local model on a dataset's training text")
     add_model_options(tune, "run directory; rerunning resumes from its checkpoint", dtype=False)
-    tune.add_argument("--shape", default="independent", choices=("documents", "independent", "cumulative"))
-    tune.add_argument("--preset", choices=("cpu", "gpu"), help="defaults for the settings below (default: by device)")
-    tune.add_argument("--method", choices=("lora", "full"))
+    tune.add_argument("--shape", default="independent", choices=SHAPES)
+    tune.add_argument("--preset", choices=tuple(PRESETS), help="defaults for the settings below (default: by device)")
+    tune.add_argument("--method", choices=METHODS)
     tune.add_argument("--steps", type=int)
     tune.add_argument("--batch-size", type=int)
     tune.add_argument("--lr", type=float, help="learning rate")
@@ -117,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     augment = commands.add_parser("augment", help="model-written augmentations, audited by the oracle")
     add_model_options(augment, "run directory; rerunning resumes it")
-    augment.add_argument("--strategy", required=True, choices=("local", "global"))
+    augment.add_argument("--strategy", required=True, choices=STRATEGIES)
     augment.add_argument("--max-tokens", type=int, default=64)
     augment.add_argument("--samples", type=int, default=1)
     augment.add_argument("--temperature", type=float, default=0.0)
@@ -125,18 +138,21 @@ def build_parser() -> argparse.ArgumentParser:
     augment.add_argument("--limit", type=int, help="at most this many sources")
     augment.add_argument("--subsample", type=float, help="share of the corpus in the global prompt")
     augment.add_argument("--prompt-file", help="your own prompt ({sentence}; or {corpus} and {document})")
-    augment.add_argument("--keep", default="entailed", choices=("entailed", "parsed", "all"))
+    augment.add_argument("--keep", default="entailed", choices=KEEPS)
     augment.set_defaults(run=run_augment)
 
+
+def add_study_commands(commands) -> None:
     study = commands.add_parser("study", help="synth, every regime (baseline, icl, ft, augmented ft, oracle ft), report")
-    study.add_argument("--ontology", required=True, help="RDF/OWL file")
+    study.add_argument("--ontology", required=True, help="RDF/OWL file, or the name of a shipped one (syllogisms)")
     study.add_argument("--model", default="local", help=MODEL_HELP)
     study.add_argument("--out", required=True, help="study directory; rerunning reuses finished work")
     study.add_argument("--quick", action="store_true", help="25 items per split, LoRA, 40 steps, 30 augmentation sources")
-    study.add_argument("--regime", action="append", default=[], help="only this regime (repeatable)")
+    study.add_argument("--regime", action="append", default=[], choices=STUDY_REGIMES,
+                       help="only this regime (repeatable)")
     study.add_argument("--seed", type=int, default=0)
     study.add_argument("--device", help="cuda or cpu (default: cuda when present)")
-    study.add_argument("--scoring", choices=("likelihood", "generate", "choice"),
+    study.add_argument("--scoring", choices=SCORINGS,
                        help="default: likelihood for local models, choice for gemini")
     study.add_argument("--gcs-uri", help="gemini: gs:// folder holding the uploaded REGIME.jsonl tuning files")
     add_gemini_options(study)
@@ -146,54 +162,33 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("runs", nargs="+", help="run directories written by eval")
     report.add_argument("--out", default="report", help="where report.md and report.png go (default: report)")
     report.set_defaults(run=run_report)
-    return parser
 
 
 def run_synth(args: argparse.Namespace) -> None:
-    from .synth import synthesize
+    from .data.synth import synthesize
+    from .resources import ontology_path
 
     started = time.perf_counter()
-    figures = synthesize(args.ontology, args.seed, args.out, args.keep_labels, parse_range(args.word_length),
+    figures = synthesize(ontology_path(args.ontology), args.seed, args.out, args.keep_labels, parse_range(args.word_length),
                          status=console.status)
     show_summary(args, figures, time.perf_counter() - started)
 
 
 def run_stats(args: argparse.Namespace) -> None:
-    from .stats import dataset_stats
+    from .data.stats import dataset_stats, show_stats
 
-    figures = dataset_stats(args.data)
-    table = Table(title=f"dataset {args.data}")
-    table.add_column("what")
-    table.add_column("value", justify="right")
-    low, mean, high = figures["sentences_per_document"]
-    for label, value in (
-        ("documents", f"{figures['documents']:,}"),
-        ("sentences", f"{figures['sentences']:,}"),
-        ("sentences per document (min / mean / max)", f"{low} / {mean:.1f} / {high}"),
-        ("facts asserted", f"{figures['asserted']:,}"),
-        ("facts in training text", f"{figures['trained_statements']:,}"),
-        ("facts entailed", f"{figures['entailed']:,}"),
-    ):
-        table.add_row(label, value)
-    Console().print(table)
-    splits = Table(title="test items")
-    for column in ("split", "items", "options per item", "distractors per item", "chance", "mean hops"):
-        splits.add_column(column, justify="right", no_wrap=column == "split")
-    for split, row in figures["splits"].items():
-        splits.add_row(split, f"{row['items']:,}", f"{row['options_mean']:.2f}", f"{row['options_mean'] - 1:.2f}",
-                       f"{row['chance']:.3f}", f"{row['hops_mean']:.2f}")
-    Console().print(splits)
+    show_stats(dataset_stats(args.data), f"dataset {args.data}", Console())
 
 
 def run_check(args: argparse.Namespace) -> None:
     import json
 
-    from .check import check_kb, check_premises, describe
+    from .text.check import check_kb, check_premises, describe
 
     if args.premise:
         grammar, judgements = check_premises(args.premise, args.claims)
     else:
-        from .dataset import load_dataset
+        from .data.dataset import load_dataset
 
         dataset = load_dataset(args.kb)
         grammar = dataset.naming.grammar
@@ -224,8 +219,9 @@ def progress_bar(description: str):
 
 
 def run_eval(args: argparse.Namespace) -> None:
-    from .dataset import load_dataset
-    from .evaluate import EvalConfig, Evaluator, oracle_judge
+    from .data.dataset import load_dataset
+    from .experiments.audit import answer_verdicts
+    from .experiments.evaluate import EvalConfig, Evaluator
 
     scoring = args.scoring or default_scoring(args.model)
     config = EvalConfig(data=str(Path(args.data).resolve()), regime=args.regime, model=args.model,
@@ -233,14 +229,16 @@ def run_eval(args: argparse.Namespace) -> None:
                         seed=args.seed, dtype=args.dtype)
     config.validate()
     require_synth_output(args.data, "manifest.json")
-    judge = oracle_judge(load_dataset(args.data)) if scoring == "generate" else None
+    verdict = answer_verdicts(load_dataset(args.data)) if scoring == "generate" else None
     model = open_model(args)
-    evaluator = Evaluator(model, config, Path(args.out), judge)
+    evaluator = Evaluator(model, config, Path(args.out), verdict)
     if model.paid:
         confirm(model, evaluator.estimate(), args.yes)
     with progress_bar(f"{args.regime} · {args.model}") as advance:
-        metrics = evaluator.evaluate(advance)
-    show_metrics(metrics, f"{args.regime} · {args.model} · {args.data}")
+        metrics = evaluator.evaluate(advance, restart=args.restart)
+    from .experiments.evaluate import show_metrics
+
+    show_metrics(metrics, f"{args.regime} · {args.model} · {args.data}", Console())
 
 
 def require_synth_output(data: str, name: str) -> None:
@@ -260,34 +258,13 @@ def open_model(args: argparse.Namespace):
                           dtype=getattr(args, "dtype", None), **gemini_options(args))
 
 
-def show_metrics(metrics: dict, title: str) -> None:
-    from .evaluate import describe_usage
-
-    table = Table(title=title)
-    for column in ("split", "n", "accuracy", "± se", "wilson 95%", "length-norm.", "chance"):
-        table.add_column(column, justify="right", no_wrap=column == "split")
-    for split, m in metrics.items():
-        low, high = m["wilson95"]
-        norm = f"{m['accuracy_norm']:.3f}" if "accuracy_norm" in m else "—"
-        chance = f"{m['chance']:.3f}" if "chance" in m else "—"
-        table.add_row(split, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['stderr']:.3f}", f"[{low:.3f}, {high:.3f}]",
-                      norm, chance)
-    Console().print(table)
-    overall = metrics.get("all", {})
-    if "usage" in overall:
-        Console().print(f"tokens: {describe_usage(overall['usage'])}")
-    if overall.get("rate_problem"):
-        Console().print(f"answers with a problem (cut off, blocked, empty, no letter): {overall['rate_problem']:.1%}; "
-                        "see 'problem' in results.jsonl")
-
-
 def run_finetune(args: argparse.Namespace) -> None:
     if args.model.startswith("gemini:"):
         run_finetune_gemini(args)
         return
     if args.gcs_uri:
         raise KgsynthError("--gcs-uri is for gemini models; local models fine-tune here")
-    from .finetune import finetune, preset_config
+    from .experiments.finetune import finetune, preset_config
 
     config = preset_config(args.data, args.model, args.device, args.preset, shape=args.shape, method=args.method,
                            steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
@@ -297,27 +274,27 @@ def run_finetune(args: argparse.Namespace) -> None:
                TimeRemainingColumn())
     with Progress(*columns, console=console) as bar:
         task = bar.add_task(f"{config.method} · {config.shape} · {args.model}", total=config.steps, loss="—")
-        out = finetune(config, Path(args.out), args.device,
+        out = finetune(config, Path(args.out), args.device, restart=args.restart,
                        progress=lambda step, total, loss: bar.update(task, completed=step, loss=f"{loss:.3f}"))
     Console().print(f"fine-tuned {config.steps} steps; model in {out} (eval with --model local:{out}); "
                     f"loss curve {Path(args.out) / 'loss.png'}")
 
 
 def run_finetune_gemini(args: argparse.Namespace) -> None:
-    from .tuning import finetune_gemini
+    from .experiments.tuning import finetune_gemini
 
     require_synth_output(args.data, "train.jsonl")
     model = open_model(args) if args.gcs_uri else None
     spec = finetune_gemini(model, Path(args.data), Path(args.out), args.shape, [Path(e) for e in args.extra],
-                           args.gcs_uri, args.epochs, say=console.print)
+                           args.gcs_uri, args.epochs, say=console.print, restart=args.restart)
     if spec:
         Console().print(f"tuned; evaluate with --model {spec}")
 
 
 def run_augment(args: argparse.Namespace) -> None:
-    from .audit import show_audit
-    from .augment import AugmentConfig, Augmenter
-    from .cost import augment_estimate
+    from .experiments.audit import show_audit
+    from .experiments.augment import AugmentConfig, Augmenter
+    from .experiments.cost import augment_estimate
 
     config = AugmentConfig(data=str(Path(args.data).resolve()), strategy=args.strategy, model=args.model,
                            max_tokens=args.max_tokens, samples=args.samples, temperature=args.temperature,
@@ -330,15 +307,16 @@ def run_augment(args: argparse.Namespace) -> None:
     if model.paid:
         confirm(model, augment_estimate(model, augmenter), args.yes)
     with progress_bar(f"augment {args.strategy} · {args.model}") as advance:
-        result = augmenter.augment(advance, keep=args.keep)
+        result = augmenter.augment(advance, keep=args.keep, restart=args.restart)
     show_audit(result, f"augment {args.strategy} · {args.model} · {args.data}")
 
 
 def run_study(args: argparse.Namespace) -> None:
-    from .study import REGIMES, Study, StudyConfig
+    from .experiments.study import Study, StudyConfig
+    from .resources import ontology_path
 
-    config = StudyConfig(ontology=str(Path(args.ontology).resolve()), out=args.out, model=args.model, seed=args.seed,
-                         quick=args.quick, regimes=args.regime or list(REGIMES), device=args.device,
+    config = StudyConfig(ontology=str(ontology_path(args.ontology).resolve()), out=args.out, model=args.model,
+                         seed=args.seed, quick=args.quick, regimes=args.regime or list(STUDY_REGIMES), device=args.device,
                          scoring=args.scoring or default_scoring(args.model), gcs_uri=args.gcs_uri,
                          model_options={k: v for k, v in gemini_options(args).items() if v is not None})
     started = time.perf_counter()
@@ -349,7 +327,7 @@ def run_study(args: argparse.Namespace) -> None:
 
 
 def run_report(args: argparse.Namespace) -> None:
-    from .report import write_report
+    from .experiments.report import write_report
 
     runs, path = write_report(args.runs, Path(args.out))
     Console().print(path.read_text().split("\n\n![")[0])

@@ -10,7 +10,6 @@ retrying       backoff with jitter on 408/429/5xx, timeouts and dropped connecti
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
@@ -22,14 +21,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..errors import KgsynthError
-from ..outdir import write_atomic
+from ..files import sha256, write_atomic
 
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
 T = TypeVar("T")
 
 
 def request_hash(request: dict) -> str:
-    return hashlib.sha256(json.dumps(request, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return sha256(json.dumps(request, sort_keys=True, ensure_ascii=False).encode())
 
 
 class ResponseCache:

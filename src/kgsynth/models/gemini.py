@@ -11,147 +11,90 @@ The API gives no log-probabilities of prompt text, so `score` is refused; evalua
 enum schema, with the letters' log-probabilities where the model returns them).
 
 In-context corpora go into one cached content (client.caches) reused by every question,
-or inline where the corpus is under the cache minimum or the cache is refused. Every
-response is kept on disk by the hash of its request (calls.ResponseCache) before it is
-used; with `batch`, the requests a run has not answered yet go out as one batch job,
+or inline where the corpus is under the cache minimum or the cache is refused; a cache
+the server has lost is made again, and an answer whose usage shows no corpus is never
+kept (gemini_cache). Every response is kept on disk by the hash of its request
+(calls.ResponseCache) before it is used; with `batch`, the requests a run has not answered yet go out as one batch job,
 whose name is kept too, so a rerun polls it instead of sending it again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
+import re
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from ..errors import KgsynthError
-from .base import LETTERS, Choice, Model, Reply, cut_at_stop
-from .calls import RETRYABLE, RateLimiter, ResponseCache, Retry, RetryPolicy, parse_duration, request_hash, retrying
-from .embedded import cache_root
+from ..files import sha256
+from .base import LETTERS, Choice, Model, Reply
+from .cache import cache_root
+from .calls import RateLimiter, ResponseCache, Retry, RetryPolicy, request_hash, retrying
+from .gemini_api import (
+    KEY_VARIABLES,
+    GeminiOptions,
+    choice_of,
+    classify,
+    connect,
+    genai_modules,
+    job_state,
+    redact,
+    refusal,
+    reply_of,
+    response_data,
+    uses_vertex,
+)
+from .gemini_cache import ContextCaches, ContextLost, lost_cache
 
-API_VERSIONS = {"gemini": "v1beta", "vertex": "v1beta1"}  # explicit: caches and batches live in the beta surfaces
-KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 CONTINUE = "Continue the text above exactly where it stops. Reply with the continuation only."
 CHOOSE = "Reply with the letter of the true sentence only."
 JSON_LIST = "Reply with a JSON list of sentences (strings) only."
 SENTENCES_SCHEMA = {"type": "ARRAY", "items": {"type": "STRING"}}
 THINKING_ALLOWANCE = 2048  # output tokens left for a thinking model's thoughts unless --thinking-budget says
 ENDPOINT_CONTEXT = 1_048_576  # a tuned endpoint keeps its base model's window; the API does not say it
+HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # what an API key may hold: printable ASCII, no spaces
 DONE_STATES = {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"}
 
 
-@dataclass
-class GeminiOptions:
-    rpm: int = 60  # requests per minute, our own limit
-    tpm: int = 1_000_000  # prompt + output tokens per minute
-    attempts: int = 6
-    timeout_s: float = 300.0
-    batch: bool = False
-    cache_min_tokens: int = 4096  # corpora under this go inline (the API's minimum is 1,024-4,096 by model)
-    cache_ttl_s: int = 3600
-    thinking_budget: int | None = None  # None: the model's default, with THINKING_ALLOWANCE more output tokens
-    poll_s: float = 15.0  # between polls of batch and tuning jobs
-    logprobs: bool = True  # ask for the letters' log-probabilities in choice scoring
-    base_url: str | None = None  # default: $KGSYNTH_GEMINI_BASE_URL
-    vertex: bool | None = None  # default: $GOOGLE_GENAI_USE_VERTEXAI, or a model naming a Vertex resource
-    credentials: object | None = None  # Vertex: google.auth credentials (default: application default)
-    say: Callable[[str], None] | None = None
-
-
-def secrets() -> list[str]:
-    return [v for v in (os.environ.get(name, "") for name in KEY_VARIABLES) if len(v) >= 4]
-
-
-def redact(text: str) -> str:
-    """`text` with any API key from the environment blanked out."""
-    for secret in secrets():
-        text = text.replace(secret, "[key]")
-    return text
-
-
 @lru_cache(maxsize=8)  # the corpus is hashed for every question: once is enough
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+def text_sha256(text: str) -> str:
+    return sha256(text.encode())
 
 
-def genai_modules():
-    try:
-        from google import genai
-        from google.genai import errors, types
-    except ImportError:
-        raise KgsynthError('the Gemini backend needs the gemini extra: pip install -e ".[gemini]"') from None
-    return genai, types, errors
+def check_key() -> None:
+    """An API key httpx could not send (a newline, a carriage return, a non-ASCII letter: a
+    copy-paste slip) is an error here, before any request, never a "network fault" retried."""
+    for variable in KEY_VARIABLES:
+        key = os.environ.get(variable)
+        if key:
+            if not HEADER_SAFE.fullmatch(key):
+                raise KgsynthError(f"{variable} holds a newline or other character not allowed in an HTTP header: "
+                                   "set it to the key alone (printable ASCII, no spaces)")
+            return
 
 
-def uses_vertex(name: str, options: GeminiOptions) -> bool:
-    if options.vertex is not None:
-        return options.vertex
-    flag = os.environ.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true", "yes")
-    return flag or name.startswith("projects/")
-
-
-def connect(name: str, options: GeminiOptions):
-    """A google-genai client; a missing key, project or credential is an error here, before any work."""
-    genai, types, _ = genai_modules()
-    vertex = uses_vertex(name, options)
-    http = types.HttpOptions(api_version=API_VERSIONS["vertex" if vertex else "gemini"],
-                             base_url=options.base_url or os.environ.get("KGSYNTH_GEMINI_BASE_URL") or None,
-                             timeout=int(options.timeout_s * 1000))
-    if vertex:
-        project = os.environ.get("GOOGLE_CLOUD_PROJECT")
-        if not project:
-            raise KgsynthError("Vertex AI needs a project: set GOOGLE_CLOUD_PROJECT (and GOOGLE_CLOUD_LOCATION)")
-        credentials = options.credentials or default_credentials()
-        return genai.Client(vertexai=True, project=project, location=os.environ.get("GOOGLE_CLOUD_LOCATION") or
-                            "us-central1", credentials=credentials, http_options=http)
-    key = next((os.environ[v] for v in KEY_VARIABLES if os.environ.get(v)), None)
-    if not key:
-        raise KgsynthError("Gemini needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use Vertex AI with "
-                           "GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT")
-    return genai.Client(api_key=key, http_options=http)
-
-
-def default_credentials():
-    import google.auth
-    from google.auth.exceptions import DefaultCredentialsError
-
-    try:
-        credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
-    except DefaultCredentialsError:
-        raise KgsynthError("Vertex AI needs application default credentials: run "
-                           "`gcloud auth application-default login`") from None
-    return credentials
-
-
-def classify(exc: Exception) -> Retry | None:
-    """Transient (retry, with the server's delay if it gave one) or not (None)."""
+def transient(exc: Exception) -> Retry | None:
+    """gemini_api.classify's verdict, but a request httpx refuses to send is never transient."""
     import httpx
-    from pydantic import ValidationError
 
-    _, _, errors = genai_modules()
-    if isinstance(exc, errors.APIError):
-        return Retry(server_delay(exc)) if exc.code in RETRYABLE else None
-    if isinstance(exc, (httpx.TimeoutException, httpx.TransportError, json.JSONDecodeError, ValidationError)):
-        return Retry()  # a timeout, a dropped connection, or a body cut short or garbled on the way
-    return None
+    return None if isinstance(exc, httpx.LocalProtocolError) else classify(exc)
 
 
-def server_delay(exc) -> float | None:
-    """google.rpc.RetryInfo's retryDelay in the error body, or a Retry-After header."""
-    body = exc.details if isinstance(exc.details, dict) else {}
-    for detail in (body.get("error") or {}).get("details") or []:
-        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
-            return parse_duration(detail.get("retryDelay"))
-    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-    return parse_duration(headers.get("retry-after")) if hasattr(headers, "get") else None
+@dataclass(frozen=True)
+class TuningOutcome:
+    """How a tuning job ended: its state, and the endpoint serving the tuned model if it succeeded."""
 
+    job: str
+    state: str
+    endpoint: str | None
+    error: str
 
-def refusal(exc, what: str) -> KgsynthError:
-    message = getattr(exc, "message", None) or str(exc)
-    return KgsynthError(redact(f"Gemini refused {what}: HTTP {exc.code} {exc.status or ''}: {message}"))
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "JOB_STATE_SUCCEEDED" and bool(self.endpoint)
 
 
 @dataclass(frozen=True)
@@ -165,70 +108,6 @@ class Request:
         """A rough count for the rate limiter (about four characters a token)."""
         text = self.question + (self.prefix or "")
         return len(text) // 4 + int(self.config.get("max_output_tokens") or 0)
-
-
-def text_of(data: dict) -> str:
-    candidates = data.get("candidates") or []
-    parts = ((candidates[0].get("content") or {}).get("parts") or []) if candidates else []
-    return "".join(p.get("text") or "" for p in parts if not p.get("thought"))
-
-
-def usage_of(data: dict) -> dict:
-    usage = data.get("usage_metadata") or {}
-    return {"prompt": usage.get("prompt_token_count") or 0, "cached": usage.get("cached_content_token_count") or 0,
-            "output": (usage.get("candidates_token_count") or 0) + (usage.get("thoughts_token_count") or 0)}
-
-
-def problem_of(data: dict) -> str | None:
-    if "kgsynth_error" in data:
-        return f"error:{data['kgsynth_error']}"[:200]
-    candidates = data.get("candidates") or []
-    if not candidates:
-        block = (data.get("prompt_feedback") or {}).get("block_reason")
-        return f"blocked:{block}" if block else "empty"
-    finish = candidates[0].get("finish_reason")
-    if finish not in (None, "STOP"):
-        return f"finish:{finish}"
-    return None if text_of(data).strip() else "empty"
-
-
-def reply_of(data: dict, json_list: bool, stop: Sequence[str]) -> Reply:
-    text, problem, usage = text_of(data), problem_of(data), usage_of(data)
-    if not json_list:
-        return Reply(cut_at_stop(text, stop), problem, None, usage)
-    try:
-        items = json.loads(text)
-    except ValueError:
-        items = None
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        return Reply(text, problem or "malformed_json", None, usage)
-    return Reply(text, problem, items, usage)
-
-
-def response_data(response) -> dict:
-    """A GenerateContentResponse as the JSON kept in the response cache (no HTTP headers)."""
-    data = response.model_dump(mode="json", exclude_none=True)
-    data.pop("sdk_http_response", None)
-    return data
-
-
-def job_state(job) -> str:
-    """'JOB_STATE_SUCCEEDED' and the like, of a batch or tuning job."""
-    return str(getattr(job.state, "value", job.state))
-
-
-def letter_logprobs(data: dict, letters: str) -> dict[str, float] | None:
-    candidates = data.get("candidates") or []
-    result = candidates[0].get("logprobs_result") if candidates else None
-    top = (result or {}).get("top_candidates") or []
-    if not top:
-        return None
-    found = {}
-    for candidate in top[0].get("candidates") or []:
-        token = str(candidate.get("token", "")).strip()
-        if token in letters and token and token not in found:
-            found[token] = candidate.get("log_probability")
-    return found or None
 
 
 class GeminiModel(Model):
@@ -245,7 +124,7 @@ class GeminiModel(Model):
         self.responses_cache = ResponseCache(cache_root() / "gemini")
         self.limiter = RateLimiter(options.rpm, options.tpm)
         self.policy = RetryPolicy(attempts=options.attempts)
-        self.contexts: dict[str, str | None] = {}  # corpus digest -> cached-content name (None: inline)
+        self.corpora = ContextCaches(self)  # in-context corpora in server-side caches
         self.context_cache_minimum = options.cache_min_tokens
         self.max_context = self.input_limit()
 
@@ -256,6 +135,8 @@ class GeminiModel(Model):
         known = {f.name for f in fields(GeminiOptions)}
         settings = GeminiOptions(**{k: v for k, v in options.items() if k in known and v is not None})
         settings.say = settings.say or progress
+        if not uses_vertex(name, settings):
+            check_key()
         return cls(name, connect(name, settings), settings)
 
     def say(self, text: str) -> None:
@@ -267,6 +148,8 @@ class GeminiModel(Model):
     def api(self, what: str, call: Callable[[], object], tokens: int | None = None):
         """One API call: rate-limited (when it costs tokens), retried while transient;
         a refusal (400, 401, 403, 404) becomes a KgsynthError without the key."""
+        import httpx
+
         _, _, errors = genai_modules()
 
         def attempt():
@@ -275,9 +158,11 @@ class GeminiModel(Model):
             return call()
 
         try:
-            return retrying(attempt, classify, self.policy, what, self.say)
+            return retrying(attempt, transient, self.policy, what, self.say)
         except errors.APIError as exc:
             raise refusal(exc, what) from None
+        except httpx.LocalProtocolError:  # its message may quote the header, key and all
+            raise KgsynthError(f"{what}: the request could not be sent (a header httpx refuses)") from None
         except KgsynthError as exc:
             raise KgsynthError(redact(str(exc))) from None
         except ValueError as exc:  # the SDK's own checks, e.g. a setting this API does not support
@@ -294,7 +179,7 @@ class GeminiModel(Model):
         return int(getattr(info, "input_token_limit", None) or ENDPOINT_CONTEXT)
 
     def count_tokens(self, text: str) -> int:
-        key = request_hash({"count_tokens": self.name, "text_sha256": sha256(text)})
+        key = request_hash({"count_tokens": self.name, "text_sha256": text_sha256(text)})
         known = self.responses_cache.get(key)
         if known is not None:
             return int(known["tokens"])
@@ -306,62 +191,20 @@ class GeminiModel(Model):
     def score(self, requests, progress=None, shared_prefix=None):
         raise KgsynthError("Gemini gives no log-probabilities of given text: use --scoring generate or --scoring choice")
 
-    # -- the in-context corpus -----------------------------------------------------------
-
-    def context(self, prefix: str | None) -> str | None:
-        """The cached content holding `prefix` (made once, kept for reruns until near its
-        expiry), or None where the corpus goes inline."""
-        if not prefix:
-            return None
-        digest = sha256(prefix)
-        if digest in self.contexts:
-            return self.contexts[digest]
-        key = request_hash({"context": self.name, "prefix_sha256": digest, "ttl": self.options.cache_ttl_s})
-        known = self.responses_cache.get(key)
-        if known is not None and known.get("expires", 0) > time.time() + 600:
-            self.contexts[digest] = known["name"]
-            return known["name"]
-        tokens = self.count_tokens(prefix)
-        if tokens < self.context_cache_minimum:
-            self.say(f"the corpus is {tokens:,} tokens, under the context-cache minimum of "
-                     f"{self.context_cache_minimum:,}: it goes inline with every question")
-            self.contexts[digest] = None
-            return None
-        self.contexts[digest] = self.create_context(prefix, tokens, key)
-        return self.contexts[digest]
-
-    def create_context(self, prefix: str, tokens: int, key: str) -> str | None:
-        _, types, _ = genai_modules()
-        config = types.CreateCachedContentConfig(
-            contents=[types.Content(role="user", parts=[types.Part(text=prefix)])],
-            ttl=f"{self.options.cache_ttl_s}s", display_name="kgsynth corpus")
-        try:
-            cache = self.api("creating the context cache",
-                             lambda: self.client.caches.create(model=self.name, config=config), tokens)
-        except KgsynthError as exc:
-            if "HTTP 400" not in str(exc):
-                raise
-            self.say(f"context cache refused ({exc}); the corpus goes inline with every question")
-            return None
-        self.say(f"context cache {cache.name}: {tokens:,} tokens, kept {self.options.cache_ttl_s} s")
-        self.responses_cache.put(key, {"name": cache.name, "tokens": tokens,
-                                       "expires": time.time() + self.options.cache_ttl_s})
-        return cache.name
-
     # -- requests --------------------------------------------------------------------------
 
     def request(self, prompt: str, prefix: str | None, instruction: str, config: dict) -> Request:
         prefix = prefix if prefix and prompt.startswith(prefix) else None
         question = prompt[len(prefix or ""):] + "\n\n" + instruction
         config = {k: v for k, v in config.items() if v is not None}
-        what = {"model": self.name, "prefix_sha256": sha256(prefix) if prefix else None, "question": question,
+        what = {"model": self.name, "prefix_sha256": text_sha256(prefix) if prefix else None, "question": question,
                 "config": config}
         return Request(request_hash(what), question, prefix, config)
 
     def sdk_request(self, request: Request) -> tuple[list, object]:
         """(contents, GenerateContentConfig): the question after the cached corpus, or both inline."""
         _, types, _ = genai_modules()
-        cached = self.context(request.prefix)
+        cached = self.corpora.name(request.prefix)
         parts = [types.Part(text=request.question)]
         if request.prefix and cached is None:
             parts.insert(0, types.Part(text=request.prefix))
@@ -369,15 +212,44 @@ class GeminiModel(Model):
         return [types.Content(role="user", parts=parts)], config
 
     def fetch(self, request: Request) -> dict:
+        """The answer to `request`, kept on disk before it is used. If the server has lost the
+        corpus's cache (a refusal, or an answer without the corpus), the cache is made again
+        and the request sent once more; an answer without its corpus is never kept."""
+        for attempt in (1, 2):
+            try:
+                data, cached = self.send(request)
+            except ContextLost as exc:
+                problem = str(exc)
+            else:
+                problem = self.corpora.missing(request.prefix, cached, data)
+                if problem is None:
+                    self.responses_cache.put(request.key, data)  # on disk before it is used
+                    return data
+            if attempt == 1:
+                self.say(f"{problem}: making the context cache again")
+                self.corpora.drop(request.prefix)
+        raise KgsynthError(f"the in-context corpus is still missing after its context cache was made again "
+                           f"({problem}); no answer without it is kept: rerun later")
+
+    def send(self, request: Request) -> tuple[dict, str | None]:
+        """One generateContent call: the response as JSON, and the cache it named (if any)."""
+        _, _, errors = genai_modules()
         contents, config = self.sdk_request(request)
-        response = self.api(f"generating with {self.name}", lambda: self.client.models.generate_content(
-            model=self.name, contents=contents, config=config), request.tokens())
-        data = response_data(response)
-        self.responses_cache.put(request.key, data)  # on disk before it is used
-        return data
+
+        def call():
+            try:
+                return self.client.models.generate_content(model=self.name, contents=contents, config=config)
+            except errors.APIError as exc:
+                if config.cached_content and lost_cache(exc):
+                    raise ContextLost(f"the server no longer has {config.cached_content}") from None
+                raise
+
+        response = self.api(f"generating with {self.name}", call, request.tokens())
+        return response_data(response), config.cached_content
 
     def responses(self, requests: Sequence[Request]) -> list[dict]:
         found = [self.responses_cache.get(r.key) for r in requests]
+        found = [None if self.corpora.stale(r.prefix, data) else data for r, data in zip(requests, found, strict=True)]
         pairs = list(zip(requests, found, strict=True))
         missing = [r for r, data in pairs if data is None]
         if self.batch_all and len(missing) > 1:
@@ -452,15 +324,33 @@ class GeminiModel(Model):
         if job_state(job) != "JOB_STATE_SUCCEEDED":
             self.responses_cache.path(job_key).unlink(missing_ok=True)  # a rerun sends a new one
             raise KgsynthError(f"batch job {name} ended {job.state}: {redact(str(job.error or ''))[:200]}")
-        answers = (job.dest.inlined_responses if job.dest else None) or []
+        self.keep_batch_answers(name, requests, (job.dest.inlined_responses if job.dest else None) or [])
+
+    def keep_batch_answers(self, name: str, requests: Sequence[Request], answers: Sequence) -> None:
+        """Put a batch job's answers in the response cache, but for those without their corpus
+        (its cache lost while the job ran): their corpus's cache is dropped and they are left
+        unanswered, for `responses` to send one by one through a new one."""
+        by_key = {r.key: r for r in requests}
+        lost: set[str] = set()
         for index, answer in enumerate(answers):
             key = (answer.metadata or {}).get("key") or (requests[index].key if index < len(requests) else None)
             if key is None:
                 continue
+            prefix = by_key[key].prefix if key in by_key else None
             if answer.response is not None:
-                self.responses_cache.put(key, response_data(answer.response))
-            else:
+                data = response_data(answer.response)
+                if self.corpora.missing(prefix, None, data) is None:
+                    self.responses_cache.put(key, data)
+                    continue
+            elif not (prefix and lost_cache(answer.error)):
                 self.responses_cache.put(key, {"kgsynth_error": redact(str(getattr(answer.error, "message", answer.error)))})
+                continue
+            lost.add(prefix)
+        for prefix in lost:
+            self.corpora.drop(prefix)
+        if lost:
+            self.say(f"answers of batch job {name} came without the in-context corpus: its cache is made again and "
+                     "they are sent one by one")
 
     def wait(self, what: str, get: Callable[[], object]):
         """Poll a job until it ends, saying its state when it changes and every five minutes."""
@@ -477,10 +367,21 @@ class GeminiModel(Model):
                 said, said_at = state, now
             time.sleep(self.options.poll_s)
 
+    # -- tuning jobs (Vertex AI) ---------------------------------------------------------------
 
-def choice_of(data: dict, letters: str) -> Choice:
-    text, problem, usage = text_of(data).strip(), problem_of(data), usage_of(data)
-    index = letters.index(text) if len(text) == 1 and text in letters else None
-    if index is None and problem is None:
-        problem = f"no_letter:{text[:40]}"
-    return Choice(index, letter_logprobs(data, letters), problem, usage)
+    def start_tuning(self, gcs_uri: str, display_name: str, epochs: int | None = None) -> str:
+        """Start a supervised tuning job of this model on the JSONL file at `gcs_uri`; its name."""
+        _, types, _ = genai_modules()
+        config = types.CreateTuningJobConfig(epoch_count=epochs, tuned_model_display_name=display_name[:120])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the SDK calls its tuning "experimental" on every call
+            job = self.api(f"starting a tuning job of {self.name}", lambda: self.client.tunings.tune(
+                base_model=self.name, training_dataset=types.TuningDataset(gcs_uri=gcs_uri), config=config))
+        self.say(f"tuning job {job.name} started")
+        return job.name
+
+    def finish_tuning(self, name: str) -> TuningOutcome:
+        """Wait for tuning job `name` to end."""
+        job = self.wait(f"tuning job {name}", lambda: self.client.tunings.get(name=name))
+        endpoint = job.tuned_model.endpoint if job.tuned_model else None
+        return TuningOutcome(name, job_state(job), endpoint or None, redact(str(job.error or ""))[:200])

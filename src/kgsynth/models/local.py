@@ -32,11 +32,9 @@ def resolve_checkpoint(target: str, progress=print) -> Path:
 
     # a cached conversion is used without locating (and hashing) the packaged GGUF again
     if target == "embedded":
-        return embedded.cached(embedded.EMBEDDED) or embedded.converted(embedded.EMBEDDED, embedded.embedded_gguf(),
-                                                                         progress)
+        return embedded.converted(embedded.EMBEDDED, embedded.embedded_gguf, progress)
     if target == "smollm2":
-        return embedded.cached(embedded.SMOLLM2) or embedded.converted(embedded.SMOLLM2, embedded.smollm2_gguf(),
-                                                                        progress)
+        return embedded.converted(embedded.SMOLLM2, embedded.smollm2_gguf, progress)
     path = Path(target).expanduser()
     if path.suffix == ".gguf":
         if not path.is_file():
@@ -93,10 +91,14 @@ class LocalModel(Model):
     @classmethod
     def open(cls, target: str, progress=print, device: str | None = None, dtype: str | None = None,
              batch_size: int = 16) -> LocalModel:
+        from . import embedded
+
         checkpoint = resolve_checkpoint(target, progress)
         model, tokenizer = load_pretrained(checkpoint, device, dtype)
         opened = cls(model, tokenizer, f"local:{checkpoint.name}", batch_size)
         opened.checkpoint = checkpoint
+        converted = (checkpoint / embedded.MARKER).is_file()  # a conversion kgsynth made and can make again
+        opened.scorer.weights_hint = f"delete {checkpoint} to rebuild it" if converted else f"check {checkpoint}"
         return opened
 
     def count_tokens(self, text: str) -> int:

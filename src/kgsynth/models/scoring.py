@@ -12,6 +12,7 @@ it, and the continuations of a context in batches on copies of its key/value cac
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -74,12 +75,22 @@ class PrefixScorer:
         self.chunk = chunk
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.memo: tuple[tuple[int, ...], object, torch.Tensor] | None = None  # the last shared_prefix run
+        self.weights_hint = "delete $KGSYNTH_CACHE/models/<name> to rebuild it"  # said with NaN scores
 
-    @torch.no_grad()
     def score(self, requests: Sequence[ScoreRequest], progress: Progress | None = None,
               shared_prefix: str | None = None) -> list[Score]:
         """`shared_prefix`: text every context starts with (an in-context corpus); its cache
-        is kept, so later calls with the same prefix skip it."""
+        is kept, so later calls with the same prefix skip it. A log-probability that is not
+        finite (corrupt weights) is an error, never a score."""
+        scores = self.score_all(requests, progress, shared_prefix)
+        if not all(math.isfinite(s.logprob) for s in scores):
+            raise KgsynthError(f"the model produced NaN log-probabilities: its weights may be corrupt; "
+                               f"{self.weights_hint}")
+        return scores
+
+    @torch.no_grad()
+    def score_all(self, requests: Sequence[ScoreRequest], progress: Progress | None,
+                  shared_prefix: str | None) -> list[Score]:
         if not requests:
             return []
         encoded = [encode(self.tokenizer, r, self.start_id) for r in requests]

@@ -1,0 +1,1 @@
+"""The Lark grammars kgsynth ships: english.lark (statements <-> sentences), lexicon.lark (nonsense words)."""

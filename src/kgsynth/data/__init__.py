@@ -1,0 +1,1 @@
+"""The dataset: built in memory, exported, written atomically, read back, summarized."""

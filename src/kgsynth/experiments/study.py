@@ -1,0 +1,235 @@
+"""The full study in one command: synth → every regime → report, reusing finished work.
+
+Regimes (STUDY.md): baseline (question only), icl (corpus in context), ft (fine-tuned on
+the training text), aug-ft-local / aug-ft-global (fine-tuned on the text plus the model's
+own local / global augmentations), aug-ft-verified (plus only the augmentations the
+oracle entails), oracle-ft (plus the oracle's own inferences: the ceiling of augmentation).
+Every step writes its own run directory under OUT and resumes it when rerun.
+
+On Gemini (`--model gemini:NAME`), evaluation is by choice (or generate), the fine-tuned
+regimes are Vertex AI tuning jobs on tuning files uploaded under --gcs-uri (without it,
+the files are written and those regimes skipped), and the tokens the study sends are
+estimated before it starts.
+
+The study directory is a run directory of its own (rundir.RunDir, kind "study"): a rerun
+with other settings, or after the ontology changed, is refused; which regimes run, on which
+device and at what rate may change between reruns. study.json records the latest settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from ..data.dataset import Dataset, load_dataset
+from ..data.synth import synthesize
+from ..errors import KgsynthError
+from ..models import load_model
+from ..resources import ontology_path
+from .audit import answer_verdicts
+from .augment import AugmentConfig, Augmenter, kept_records, oracle_augmentations, write_train
+from .cost import Estimate, augment_estimate
+from .evaluate import EvalConfig, Evaluator, corpus_prefix, describe_usage
+from .finetune import finetune, preset_config
+from .options import STUDY_REGIMES as REGIMES
+from .report import write_report
+from .rundir import RunDir
+from .tuning import finetune_gemini
+
+RUNTIME = ("out", "regimes", "device", "model_options")  # settings a rerun may change
+AUGMENTED = {"aug-ft-local": ("local",), "aug-ft-global": ("global",), "aug-ft-verified": ("local", "global")}
+
+
+@dataclass
+class StudyConfig:
+    ontology: str
+    out: str
+    model: str = "local"
+    seed: int = 0
+    quick: bool = False
+    regimes: list[str] = field(default_factory=lambda: list(REGIMES))
+    device: str | None = None
+    items_per_split: int | None = None  # quick: 25
+    steps: int | None = None  # quick: 40
+    augment_sources: int | None = None  # quick: 30
+    max_context_tokens: int | None = None  # ICL corpus cap; quick: 4,000
+    augment_context_tokens: int | None = None  # corpus cap in global-augmentation prompts; quick: 1,500
+    scoring: str = "likelihood"
+    gcs_uri: str | None = None  # gemini: gs:// folder of the uploaded REGIME.jsonl tuning files
+    model_options: dict = field(default_factory=dict)  # gemini: batch, rpm, tpm, thinking_budget
+
+    def validate(self) -> None:
+        unknown = sorted(set(self.regimes) - set(REGIMES))
+        if unknown:
+            raise KgsynthError(f"unknown regime(s) {', '.join(unknown)}: choose from {', '.join(REGIMES)}")
+
+    @property
+    def gemini(self) -> bool:
+        return self.model.startswith("gemini:")
+
+    def resolved(self) -> StudyConfig:
+        quick = {"items_per_split": 25, "steps": 40, "augment_sources": 30, "max_context_tokens": 4000,
+                 "augment_context_tokens": 1500}
+        if self.gemini:  # a long context is what Gemini is for; only the local window needs the caps
+            quick |= {"max_context_tokens": None, "augment_context_tokens": None}
+        for name, value in quick.items():
+            if getattr(self, name) is None and self.quick:
+                setattr(self, name, value)
+        return self
+
+    def identity(self) -> dict:
+        """The settings that make the study's results what they are: a rerun must match them."""
+        settings = {k: v for k, v in asdict(self).items() if k not in RUNTIME}
+        return settings | {"thinking_budget": self.model_options.get("thinking_budget")}
+
+
+class Study:
+    def __init__(self, config: StudyConfig, say: Callable[[str], None] = print,
+                 bar: Callable[[str], object] | None = None, confirm: Callable[[object, Estimate], None] | None = None):
+        config.validate()
+        self.config = config.resolved()
+        self.out = Path(config.out)
+        self.data = self.out / "data"
+        self.say = say
+        self.bar = bar  # description -> context manager yielding advance(count, total)
+        self.confirm = confirm  # (model, estimate) -> None, or raises: asked before a paid study starts
+        self._base = None
+        self._corpus_tokens: int | None = None
+        self._augmenters: dict[str, Augmenter] = {}
+        self._augmented: dict[str, list[dict]] = {}
+
+    def run(self) -> Path:
+        ontology = ontology_path(self.config.ontology)
+        study = RunDir(self.out, "study", self.config.identity(), {"ontology": ontology})
+        study.open()
+        if not (self.data / "manifest.json").is_file():
+            self.say(f"synthesizing {self.config.ontology}")
+            synthesize(ontology, self.config.seed, self.data)
+        study.write_json("study.json", asdict(self.config))
+        if self.base().paid and self.confirm:
+            self.confirm(self.base(), self.estimate())
+        runs = [run for run in (self.regime(name) for name in self.config.regimes) if run is not None]
+        if not runs:
+            raise KgsynthError("no regime was evaluated (the tuned ones need --gcs-uri on gemini)")
+        _, report = write_report([str(r) for r in runs], self.out / "report")
+        return report
+
+    def load(self, spec: str):
+        return load_model(spec, progress=self.say, device=self.config.device, **self.config.model_options)
+
+    @cached_property
+    def dataset(self) -> Dataset:
+        """The synthesized dataset, rebuilt (world and closure) once for every step that needs it."""
+        return load_dataset(self.data)
+
+    @cached_property
+    def verdict(self) -> Callable[[str], str]:
+        """sentence -> verdict, for --scoring generate."""
+        return answer_verdicts(self.dataset)
+
+    def base(self):
+        if self._base is None:
+            self._base = self.load(self.config.model)
+        return self._base
+
+    def estimate(self) -> Estimate:
+        """What the evaluations and augmentations of the base model send (tuned models not counted)."""
+        total = Estimate()
+        for name in self.config.regimes:
+            if name in ("baseline", "icl"):
+                total += self.evaluator(name, self.base(), name, self.config.model).estimate()
+        for strategy in sorted({s for name in self.config.regimes for s in AUGMENTED.get(name, ())}):
+            total += augment_estimate(self.base(), self.augmenter(strategy))
+        return total
+
+    def regime(self, name: str) -> Path:
+        self.say(f"regime {name}")
+        if name in ("baseline", "icl"):
+            return self.evaluate(name, self.base(), name, self.config.model)
+        extra = self.extra_training(name)
+        if self.config.gemini:
+            return self.tuned_gemini(name, extra)
+        settings = preset_config(str(self.data), self.config.model, self.config.device, steps=self.config.steps,
+                                 seed=self.config.seed, extra=[str(p) for p in extra])
+        tuned = finetune(settings, self.out / f"finetune-{name}", self.config.device)
+        model = load_model(f"local:{tuned}", progress=self.say, device=self.config.device)
+        return self.evaluate(name, model, "baseline", f"local:{tuned}")
+
+    def tuned_gemini(self, name: str, extra: list[Path]) -> Path | None:
+        uri = f"{self.config.gcs_uri.rstrip('/')}/{name}.jsonl" if self.config.gcs_uri else None
+        out = self.out / f"tuning-{name}"
+        spec = finetune_gemini(self.base(), self.data, out, "independent", extra, uri, say=lambda text: None)
+        if spec is None:
+            self.say(f"{name}: skipped; upload {out / 'tuning.jsonl'} as GCS_FOLDER/{name}.jsonl and rerun "
+                     "with --gcs-uri GCS_FOLDER")
+            return None
+        return self.evaluate(name, self.load(spec), "baseline", spec)
+
+    def extra_training(self, name: str) -> list[Path]:
+        if name == "ft":
+            return []
+        if name == "oracle-ft":
+            path = self.out / "oracle-augmentations.jsonl"
+            if not path.is_file():
+                limit = self.config.augment_sources * 10 if self.config.augment_sources else None
+                write_train(path, oracle_augmentations(self.dataset, limit))
+            return [path]
+        records = []
+        for strategy in AUGMENTED[name]:
+            keep = "entailed" if name == "aug-ft-verified" else "all"
+            records += kept_records(self.augmented(strategy), keep)
+        path = self.out / f"{name}.jsonl"
+        write_train(path, records)
+        return [path]
+
+    def augment_config(self, strategy: str) -> AugmentConfig:
+        return AugmentConfig(data=str(self.data.resolve()), strategy=strategy, model=self.config.model,
+                             seed=self.config.seed, limit=self.config.augment_sources,
+                             subsample=self.subsample(self.config.augment_context_tokens) if strategy == "global"
+                             else None)
+
+    def augmenter(self, strategy: str) -> Augmenter:
+        if strategy not in self._augmenters:
+            run = self.out / f"augment-{strategy}"
+            self._augmenters[strategy] = Augmenter(self.base(), self.augment_config(strategy), run, self.dataset)
+        return self._augmenters[strategy]
+
+    def augmented(self, strategy: str) -> list[dict]:
+        """The judged candidates of one augmentation, run (or finished) once per study:
+        aug-ft-verified reuses those of aug-ft-local and aug-ft-global."""
+        if strategy not in self._augmented:
+            augmenter = self.augmenter(strategy)
+            with self.progress(f"augment {strategy}") as advance:
+                augmenter.augment(advance, keep=None)
+            self._augmented[strategy] = augmenter.records
+        return self._augmented[strategy]
+
+    def subsample(self, cap: int | None) -> float | None:
+        """The share of the corpus that keeps it under `cap` tokens (None: all of it)."""
+        if cap is None:
+            return None
+        if self._corpus_tokens is None:
+            self._corpus_tokens = self.base().count_tokens(corpus_prefix(self.data, "icl", None, self.config.seed))
+        return None if self._corpus_tokens <= cap else round(cap / self._corpus_tokens, 4)
+
+    def evaluator(self, label: str, model, regime: str, model_name: str) -> Evaluator:
+        config = EvalConfig(data=str(self.data.resolve()), regime=regime, model=model_name, label=label,
+                            scoring=self.config.scoring, limit=self.config.items_per_split, seed=self.config.seed,
+                            subsample=self.subsample(self.config.max_context_tokens) if regime == "icl" else None)
+        verdict = self.verdict if self.config.scoring == "generate" else None
+        return Evaluator(model, config, self.out / f"eval-{label}", verdict)
+
+    def evaluate(self, label: str, model, regime: str, model_name: str) -> Path:
+        evaluator = self.evaluator(label, model, regime, model_name)
+        with self.progress(f"eval {label}") as advance:
+            metrics = evaluator.evaluate(advance)
+        overall = metrics["all"]
+        tokens = f"; {describe_usage(overall['usage'])}" if "usage" in overall else ""
+        self.say(f"{label}: accuracy {overall['accuracy']:.3f} over {overall['n']} items{tokens}")
+        return evaluator.run
+
+    def progress(self, description: str):
+        return nullcontext(None) if self.bar is None else self.bar(description)

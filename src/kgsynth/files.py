@@ -1,0 +1,70 @@
+"""Reading and writing the files every stage shares: JSON, JSONL, hashes, atomic writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import KgsynthError
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def json_bytes(data) -> bytes:
+    """Stable JSON: sorted keys, indented, one trailing newline."""
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+def jsonl_bytes(records: Iterable[dict]) -> bytes:
+    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records).encode()
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    """Replace one file in a single rename: readers see the old bytes or the new, never half."""
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data) -> None:
+    write_atomic(path, json_bytes(data))
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise KgsynthError(f"{path} is missing: is {Path(path).parent} a directory written by kgsynth?") from None
+    except json.JSONDecodeError as exc:
+        raise KgsynthError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise KgsynthError(f"{path} is missing: is {path.parent} a directory written by kgsynth?")
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise KgsynthError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+    return records

@@ -1,0 +1,105 @@
+"""Consistency: cycles before the closure, conflicts after it, each named precisely."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from ..errors import InconsistencyError
+from .closure import ALL, FACT, NO, Closure, to_statement
+from .statement import ISA, Statement
+from .world import World
+
+MAX_SHOWN = 6
+
+
+def check_cycles(world: World) -> None:
+    """Subclass cycles and cycles in strict orders, found in the asserted statements."""
+    subclass: list[Statement] = []
+    orders: dict[str, list[tuple[str, str, Statement]]] = {}
+    props = world.schema.properties
+    for s in world.asserted:
+        if s.relation == ISA and s.form.value == ALL:
+            subclass.append(s)
+        elif s.form.value == FACT and s.relation in props:
+            add_order_edge(orders, props, s)
+    report_cycle([(s.subject, s.object, s) for s in subclass], "subclass cycle")
+    for prop, edges in sorted(orders.items()):
+        report_cycle(edges, f"cycle in the strict order {prop}")
+
+
+def add_order_edge(orders: dict[str, list], props, s: Statement) -> None:
+    prop = props[s.relation]
+    if prop.strict_order:
+        orders.setdefault(prop.id, []).append((s.subject, s.object, s))
+    inverse = props.get(prop.inverse) if prop.inverse else None
+    if inverse is not None and inverse.strict_order:
+        orders.setdefault(inverse.id, []).append((s.object, s.subject, s))
+
+
+def report_cycle(edges: list[tuple[str, str, Statement]], what: str) -> None:
+    """Peel off sources (Kahn) in plain Python; only a graph with a cycle goes to networkx."""
+    remaining = cyclic_part(edges)
+    if not remaining:
+        return
+    graph = nx.DiGraph()
+    for u, v, statement in remaining:
+        graph.add_edge(u, v, statement=statement)
+    cycle = nx.find_cycle(graph)
+    statements = sorted({str(graph.edges[u, v]["statement"]) for u, v in cycle})
+    raise InconsistencyError(f"{what}: {'; '.join(statements)}")
+
+
+def cyclic_part(edges: list[tuple[str, str, Statement]]) -> list[tuple[str, str, Statement]]:
+    """The edges left after repeatedly removing nodes with no incoming edge: empty iff acyclic."""
+    indegree: dict[str, int] = {}
+    successors: dict[str, list[str]] = {}
+    for u, v, _ in edges:
+        indegree[v] = indegree.get(v, 0) + 1
+        indegree.setdefault(u, 0)
+        successors.setdefault(u, []).append(v)
+    ready = [node for node, n in indegree.items() if n == 0]
+    while ready:
+        node = ready.pop()
+        for nxt in successors.get(node, ()):
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                ready.append(nxt)
+    return [(u, v, s) for u, v, s in edges if indegree[u] > 0 and indegree[v] > 0]
+
+
+def check_conflicts(closure: Closure) -> None:
+    """Irreflexive and asymmetric violations, and members of disjoint classes."""
+    props = closure.world.schema.properties
+    facts = closure.facts
+    for (s, r, o, f) in facts:
+        if f == FACT and r in props:
+            prop = props[r]
+            if s == o and (prop.irreflexive or prop.asymmetric):
+                conflict(closure, f"{r} is irreflexive, yet", (s, r, o, f))
+            if prop.asymmetric and (o, r, s, f) in facts:
+                conflict(closure, f"{r} is asymmetric, yet", (s, r, o, f), (o, r, s, f))
+        elif f == NO and r == ISA:
+            check_disjoint(closure, s, o)
+
+
+def check_disjoint(closure: Closure, left: str, right: str) -> None:
+    disjoint = (left, ISA, right, NO)
+    both = closure.members[left].keys() & closure.members[right].keys()
+    if both:
+        a = min(both)
+        conflict(closure, "an individual is in two disjoint classes:", (a, ISA, left, FACT), (a, ISA, right, FACT), disjoint)
+    under = (closure.subs[left].keys() | {left}) & (closure.subs[right].keys() | {right})
+    if under:
+        c = min(under)
+        keys = [(c, ISA, x, ALL) for x in (left, right) if x != c]
+        conflict(closure, "a class is under two disjoint classes (so it is empty):", *keys, disjoint)
+
+
+def conflict(closure: Closure, why: str, *keys) -> None:
+    shown = "; ".join(str(to_statement(k)) for k in keys)
+    support: set[Statement] = set()
+    for key in keys:
+        support |= closure.support(to_statement(key))
+    listed = sorted(str(s) for s in support)
+    more = f" (+{len(listed) - MAX_SHOWN} more)" if len(listed) > MAX_SHOWN else ""
+    raise InconsistencyError(f"contradictory facts: {why} {shown} — from: {'; '.join(listed[:MAX_SHOWN])}{more}")

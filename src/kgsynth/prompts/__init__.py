@@ -1,0 +1,1 @@
+"""Prompt templates for augmentation (editable; `--prompt-file` takes your own)."""

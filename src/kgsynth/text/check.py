@@ -1,0 +1,107 @@
+"""Judge English sentences: against premises (categorical logic) or a synthesized KB (the oracle)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import KgsynthError
+from ..logic import categorical
+from ..logic.closure import Derivation
+from ..logic.oracle import CONTRADICTED, ENTAILED, UNKNOWN, Oracle
+from ..logic.statement import Statement
+from .grammar import WORD, Grammar, Names
+from .lexicon import plural
+from .wording import study_wording
+
+# The longest sentence check reads. Parsing is about quadratic in the length of a sentence the
+# grammar cannot read (960 words: 99 s); no sentence form of grammars/english.lark comes near
+# (the longest rendered sentence of the shipped datasets has 12 words and 71 characters), and
+# the margin leaves room for long real-name labels (--keep-labels). 100 words parse in 0.4 s.
+MAX_WORDS = 100
+MAX_CHARS = 1_000
+
+
+@dataclass
+class Judgement:
+    claim: str
+    statement: Statement
+    verdict: str
+    derivation: Derivation | None
+    conflict: Statement | None = None
+
+    def to_json(self, grammar: Grammar) -> dict:
+        """The judgement as JSON: the derivation as the oracle serializes it (premises as
+        statements), and its premises as sentences under "premise_sentences"."""
+        premises = self.derivation.premises if self.derivation is not None else ()
+        return {
+            "claim": self.claim,
+            "statement": self.statement.to_json(),
+            "verdict": self.verdict,
+            "derivation": self.derivation.to_json() if self.derivation is not None else None,
+            "premise_sentences": [describe(grammar, p) for p in premises],
+            "conflict": describe(grammar, self.conflict) if self.conflict else None,
+        }
+
+
+def describe(grammar: Grammar, statement: Statement) -> str:
+    try:
+        return study_wording(grammar, statement)
+    except KgsynthError:
+        return str(statement)
+
+
+def premise_grammar(sentences: list[str]) -> Grammar:
+    """A grammar whose names are the words of the sentences that are not the grammar's own."""
+    literals = Grammar({}, Names()).vocabulary()  # with no names: the grammar's own words
+    words = {w for s in sentences for w in WORD.findall(s.lower()) if w not in literals}
+    names = Names()
+    for word in sorted(words):
+        lemma = word[:-1] if word.endswith("s") and word[:-1] in words else word
+        if lemma != word:
+            continue
+        names.add(lemma, sg=lemma, pl=lemma)  # "All glon are yomp", as the study writes them
+        names.alias(lemma, "pl", plural(lemma))  # "All glons are yomps" reads the same
+    return Grammar({}, names)
+
+
+def check_length(sentences: list[str], what: str) -> None:
+    """A one-line KgsynthError, before any parsing, for a sentence over MAX_WORDS words or MAX_CHARS characters."""
+    for sentence in sentences:
+        words = len(sentence.split())
+        if words > MAX_WORDS or len(sentence) > MAX_CHARS:
+            size = f"{words:,} words" if words > MAX_WORDS else f"{len(sentence):,} characters"
+            raise KgsynthError(f"the {what} {sentence[:40]!r}... has {size}; a sentence may have at most "
+                               f"{MAX_WORDS} words and {MAX_CHARS:,} characters")
+
+
+def check_premises(premises: list[str], claims: list[str]) -> tuple[Grammar, list[Judgement]]:
+    check_length(premises, "premise")
+    check_length(claims, "claim")
+    grammar = premise_grammar(premises + claims)
+    parsed = [grammar.parse(p) for p in premises]
+    for sentence, statement in zip(premises, parsed, strict=True):
+        if not statement.form.is_categorical:
+            raise KgsynthError(f"premise {sentence!r} is not one of the forms all / some / no / some ... not")
+    judgements = []
+    for claim in claims:
+        statement = grammar.parse(claim)
+        verdict = categorical.verdict(parsed, statement)
+        derivation = None
+        if verdict in (ENTAILED, CONTRADICTED):
+            support = categorical.minimal_support(parsed, statement if verdict == ENTAILED else statement.negated())
+            derivation = Derivation("categorical", tuple(support), categorical.hops(support))
+        judgements.append(Judgement(claim, statement, verdict, derivation))
+    return grammar, judgements
+
+
+def check_kb(oracle: Oracle, grammar: Grammar, claims: list[str]) -> list[Judgement]:
+    check_length(claims, "claim")
+    judgements = []
+    for claim in claims:
+        verdict = oracle.query(grammar.parse(claim))
+        judgements.append(Judgement(claim, verdict.statement, verdict.value, verdict.derivation, verdict.conflict))
+    return judgements
+
+
+__all__ = ["MAX_CHARS", "MAX_WORDS", "check_kb", "check_length", "check_premises", "Judgement", "ENTAILED", "CONTRADICTED",
+           "UNKNOWN"]
