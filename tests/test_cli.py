@@ -314,3 +314,35 @@ def test_empty_existing_directory_is_a_fine_out(tmp_path: Path) -> None:
     result = synth(ONTOLOGIES / "syllogisms.ttl", target)
     assert result.returncode == 0, result.stderr
     assert set(OUTPUTS) <= {p.name for p in target.iterdir()}
+
+
+# --- every model command checks --out before it loads a model ----------------------------------
+
+MODEL_COMMANDS = {
+    "eval": ["eval", "--regime", "baseline"],
+    "augment": ["augment", "--strategy", "local"],
+    "finetune": ["finetune", "--preset", "cpu"],
+    "finetune gemini": ["finetune", "--model", "gemini:gemini-2.5-flash", "--gcs-uri", "gs://bucket/tuning.jsonl"],
+}
+
+
+@pytest.mark.parametrize("command", list(MODEL_COMMANDS))
+def test_model_commands_check_out_before_loading_a_model(command, synthesized, tmp_path, capsys, monkeypatch):
+    """eval --out FILE (or a foreign directory) failed only after the model had loaded (20-40 s), with a traceback."""
+    from helpers import write_synth
+
+    from kgsynth import cli as kgsynth_cli
+
+    data = write_synth(synthesized("simple_reversals"), tmp_path / "data")
+    monkeypatch.setattr("kgsynth.models.load_model", lambda *a, **k: pytest.fail("the model loaded before --out was checked"))
+    (tmp_path / "file").write_text("keep me\n")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine\n")
+    for out, message in ((tmp_path / "file", "exists and is not a directory"), (foreign, "not written by kgsynth (notes.txt)")):
+        capsys.readouterr()
+        status = kgsynth_cli.main([*MODEL_COMMANDS[command], "--data", str(data), "--out", str(out)])
+        err = capsys.readouterr().err
+        assert status == 2 and len(err.strip().splitlines()) == 1, err
+        assert err.startswith(f"kgsynth: error: --out {out} ") and message in err, err
+    assert (tmp_path / "file").read_text() == "keep me\n" and [p.name for p in foreign.iterdir()] == ["notes.txt"]

@@ -359,3 +359,124 @@ def test_choice_on_a_local_model_picks_the_likeliest_letter(data, items, tmp_pat
         assert result["chosen"] == max(range(len(expected)), key=lambda k: expected[LETTERS[k]])
         assert result["correct"] == (result["chosen"] == item.answer)
     assert metrics["all"]["chance"] == pytest.approx(sum(1 / r["options"] for r in results) / len(results))
+
+
+# --- regressions of "Reliability and security": --out checked first, failures in one line ---------
+
+
+def eval_cli(capsys, data: Path, out: Path, *more: str) -> tuple[int, str]:
+    """`kgsynth eval` in this process: (exit status, stderr)."""
+    from kgsynth import cli
+
+    capsys.readouterr()
+    status = cli.main(["eval", "--data", str(data), "--regime", "baseline", "--limit", "3", "--out", str(out), *more])
+    return status, capsys.readouterr().err
+
+
+def one_line(status: int, err: str, *mentions: str) -> None:
+    """Exit 2 and the error on one line, the last (after what a progress bar left), no traceback."""
+    assert status == 2, err
+    lines = err.strip().splitlines()
+    assert "Traceback" not in err and [line for line in lines if "error" in line] == lines[-1:], err
+    assert lines[-1].startswith("kgsynth: error: "), err
+    for mention in mentions:
+        assert mention in lines[-1], f"{mention!r} not in {lines[-1]!r}"
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    """Loading a model fails the test: a bad --out must be refused before (20-40 s on the real one)."""
+    monkeypatch.setattr("kgsynth.models.load_model", lambda *a, **k: pytest.fail("the model loaded before --out was checked"))
+
+
+def test_cli_eval_out_is_a_file_before_the_model_loads(data, tmp_path, capsys, no_model):
+    (tmp_path / "file").write_text("keep me\n")
+    one_line(*eval_cli(capsys, data, tmp_path / "file"), f"--out {tmp_path / 'file'} exists and is not a directory")
+    assert (tmp_path / "file").read_text() == "keep me\n"
+
+
+def test_cli_eval_out_in_a_read_only_directory_before_the_model_loads(data, tmp_path, capsys, monkeypatch, no_model):
+    from test_outdir import read_only
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    read_only(locked, monkeypatch)
+    try:
+        one_line(*eval_cli(capsys, data, locked / "run"), f"cannot write --out {locked / 'run'}: {locked} is not a writable")
+    finally:
+        locked.chmod(0o755)
+    assert list(locked.iterdir()) == []
+
+
+def test_cli_eval_foreign_or_other_run_before_the_model_loads(data, tmp_path, capsys, no_model):
+    Evaluator(make_fake_model(), config(data, limit=3), tmp_path / "run").evaluate()
+    one_line(*eval_cli(capsys, data, tmp_path / "run", "--seed", "1"),
+             "holds another eval run (model local here, fake there; seed 1 here, 0 there)")
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    one_line(*eval_cli(capsys, data, tmp_path / "run", "--restart"), "holds files kgsynth did not write (notes.txt)")
+    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+class FullDisk:
+    """A file with room for `room` more characters, then failing as a full disk does (what fits is written)."""
+
+    def __init__(self, handle, room: int):
+        self.handle, self.room = handle, room
+
+    def write(self, text: str) -> int:
+        import errno
+        import os
+
+        fits = text[: self.room]
+        self.handle.write(fits)
+        self.handle.flush()
+        self.room -= len(fits)
+        if len(fits) < len(text):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return len(text)
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def test_cli_eval_on_a_full_disk_is_one_line_and_keeps_what_was_written(data, items, tmp_path, capsys, monkeypatch):
+    """eval on a full disk: OSError 28 with a traceback. Now one line; a rerun resumes."""
+    run = tmp_path / "run"
+    monkeypatch.setattr("kgsynth.models.load_model", lambda *a, **k: make_fake_model())
+    reference = tmp_path / "reference"
+    assert eval_cli(capsys, data, reference, "--limit", "10")[0] == 0
+    lines = (reference / "results.jsonl").read_text().splitlines(keepends=True)
+    room = len("".join(lines[:8])) + len(lines[8]) // 2  # the first batch, and half a line of the next
+    real = Path.open
+
+    def opened(self, mode="r", *args, **kwargs):
+        handle = real(self, mode, *args, **kwargs)
+        return FullDisk(handle, room) if self.name == "results.jsonl" and "a" in mode else handle
+
+    monkeypatch.setattr(Path, "open", opened)
+    one_line(*eval_cli(capsys, data, run, "--limit", "10"), f"cannot write {run / 'results.jsonl'}: No space left on device")
+    assert (run / "results.jsonl").read_text().splitlines(keepends=True)[:8] == lines[:8]
+    assert not (run / "metrics.json").exists()
+    monkeypatch.setattr(Path, "open", real)  # room again
+    assert eval_cli(capsys, data, run, "--limit", "10")[0] == 0
+    assert (run / "results.jsonl").read_text() == "".join(lines)  # the cut line dropped, the rest scored once
+    assert (run / "metrics.json").read_text() == (reference / "metrics.json").read_text()
+
+
+def test_results_lines_without_their_fields_are_dropped_and_rescored(data, items, tmp_path):
+    """A results.jsonl line of valid JSON without its id (or a field the metrics read) was a KeyError."""
+    run = tmp_path / "run"
+    metrics = Evaluator(make_fake_model(), config(data, limit=3), run).evaluate()
+    path = run / "results.jsonl"
+    lines = path.read_text().splitlines()
+    broken = [json.loads(lines[0]), json.loads(lines[1])]
+    del broken[0]["id"]
+    del broken[1]["split"]
+    path.write_text("\n".join([*map(json.dumps, broken), *lines[2:]]) + "\n")
+    again = make_fake_model()
+    assert Evaluator(again, config(data, limit=3), run).evaluate() == metrics
+    assert len(again.requests) == sum(len(i.options) for i in items if i.id in {json.loads(x)["id"] for x in lines[:2]})
+    assert sorted(path.read_text().splitlines()) == sorted(lines)

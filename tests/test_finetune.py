@@ -186,3 +186,42 @@ def test_lora_adapts_every_linear_layer_but_the_head_from_a_seeded_start(tmp_pat
     trainer.model.save_pretrained(tmp_path / "adapter")
     saved = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())["target_modules"]
     assert saved == sorted(saved) and len(saved) == len(adapted)
+
+
+def test_checkpoint_staging_of_a_killed_run_is_removed_and_a_checkpoint_moved_aside_recovered(facts_world, tmp_path):
+    """Killed mid-save, a run left .checkpoint.tmp/.checkpoint.old forever, and lost the checkpoint it
+    had just moved aside. Now the next run removes dead processes' staging (never a live one's) and
+    puts that checkpoint back."""
+    import os
+
+    from test_outdir import dead_pid
+
+    _, _, naming, facts = facts_world
+    sentences = [naming.grammar.render(f, "plain") for f in facts]
+    tokenizer = word_tokenizer(sentences)
+    config = FinetuneConfig(data=str(tmp_path), method="full", steps=20, batch_size=8, learning_rate=1e-3,
+                            checkpoint_every=10, max_length=32)
+    examples = [("", s) for s in sentences]
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    reference = Trainer(tiny_model(len(tokenizer)), tokenizer, config, whole).train(examples)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_15(step, total, loss):
+        if step == 15:
+            raise Stop
+
+    run = tmp_path / "run"
+    run.mkdir()
+    with pytest.raises(Stop):
+        Trainer(tiny_model(len(tokenizer)), tokenizer, config, run, progress=stop_at_15).train(examples)
+    dead, live = dead_pid(), os.getppid()  # killed between moving the checkpoint aside and putting the new one
+    (run / "checkpoint").rename(run / f".checkpoint.old-{dead}")
+    for name in (f".checkpoint.tmp-{dead}", f".checkpoint.tmp-{live}", ".checkpoint.tmp"):
+        (run / name).mkdir()
+        (run / name / "state.pt").write_bytes(b"half written")
+    rest = Trainer(tiny_model(len(tokenizer)), tokenizer, config, run).train(examples)
+    assert len(rest) == 10 and rest == pytest.approx(reference[10:], rel=1e-4)  # resumed from step 10
+    assert sorted(p.name for p in run.iterdir()) == sorted(["checkpoint", "loss.csv", f".checkpoint.tmp-{live}"])

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("google.genai")
 
-from fake_gemini import FakeGemini, bad_request, malformed, prompt_text, rate_limited, server_error  # noqa: E402
+from fake_gemini import FakeGemini, bad_request, malformed, planted_environment, prompt_text, rate_limited, server_error  # noqa: E402
 from helpers import write_synth  # noqa: E402
 
 from kgsynth.data.dataset import load_dataset  # noqa: E402
@@ -41,12 +41,7 @@ def items(data) -> dict[str, Item]:
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
-    """A planted key, an empty response cache, no Vertex settings from the machine."""
-    for name in ("GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GEMINI_API_KEY", KEY)
-    monkeypatch.setenv("KGSYNTH_CACHE", str(tmp_path / "cache"))
-    return tmp_path
+    return planted_environment(monkeypatch, tmp_path, KEY)
 
 
 def open_model(fake: FakeGemini, **options) -> GeminiModel:

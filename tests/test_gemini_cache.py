@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("google.genai")
 
-from fake_gemini import FakeGemini, prompt_text, words  # noqa: E402
+from fake_gemini import FakeGemini, planted_environment, prompt_text, words  # noqa: E402
 from helpers import write_synth  # noqa: E402
 
 from kgsynth.errors import KgsynthError  # noqa: E402
@@ -25,6 +25,7 @@ from kgsynth.experiments.evaluate import EvalConfig, Evaluator, select_items  # 
 from kgsynth.models import load_model  # noqa: E402
 from kgsynth.models.base import LETTERS  # noqa: E402
 from kgsynth.models.gemini import GeminiModel  # noqa: E402
+from kgsynth.tasks.records import Item  # noqa: E402
 
 KEY = "PLANTED-test-key-7c21e0"
 MODEL = "gemini-2.5-flash"
@@ -37,22 +38,13 @@ def data(synthesized, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def items(data) -> dict[str, dict]:
-    def plain(item) -> dict:
-        get = item.get if isinstance(item, dict) else lambda name: getattr(item, name)
-        return {"id": get("id"), "prompt": get("prompt"), "options": list(get("options")), "answer": get("answer")}
-
-    return {i["id"]: i for i in map(plain, select_items(data, [], None))}
+def items(data) -> dict[str, Item]:
+    return {i.id: i for i in select_items(data, [], None)}
 
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
-    """A planted key, an empty response cache, no Vertex settings from the machine."""
-    for name in ("GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GEMINI_API_KEY", KEY)
-    monkeypatch.setenv("KGSYNTH_CACHE", str(tmp_path / "cache"))
-    return tmp_path
+    return planted_environment(monkeypatch, tmp_path, KEY)
 
 
 def open_model(fake: FakeGemini, **options) -> GeminiModel:
@@ -62,15 +54,15 @@ def open_model(fake: FakeGemini, **options) -> GeminiModel:
     return model
 
 
-def knowing(items: dict[str, dict]):
+def knowing(items: dict[str, Item]):
     """A fake model that knows every answer (the right letter)."""
 
     def answer(body: dict) -> str:
         text = prompt_text(body)
-        asked = [i for i in items.values() if i["prompt"].strip() in text]
-        shown = [i for i in asked if all(f"{LETTERS[k]}. {i['prompt'].strip()} {o.strip()}" in text
-                                         for k, o in enumerate(i["options"]))]
-        return LETTERS[max(shown or asked, key=lambda i: len(i["prompt"]))["answer"]]
+        asked = [i for i in items.values() if i.prompt.strip() in text]
+        shown = [i for i in asked if all(f"{LETTERS[k]}. {i.prompt.strip()} {o.strip()}" in text
+                                         for k, o in enumerate(i.options))]
+        return LETTERS[max(shown or asked, key=lambda i: len(i.prompt)).answer]
 
     return answer
 

@@ -105,3 +105,30 @@ def test_a_paid_run_asks_first_and_needs_yes_without_a_terminal(data, tmp_path):
         assert fake.generate_requests() == []
     assert done.returncode == 2
     assert "input tokens" in done.stderr and "pass --yes" in done.stderr.splitlines()[-1]
+
+
+def test_a_resumed_run_estimates_only_the_requests_it_still_sends(data, tmp_path):
+    """The report: a resumed run's estimate counted every request. Ten items, scored eight at a
+    time: killed at the ninth request, the first eight are in results.jsonl and two are left."""
+    args = cli("eval", "--data", str(data), "--model", "gemini:gemini-2.5-flash", "--regime", "icl", "--scoring",
+               "generate", "--limit", "10", "--out", str(tmp_path / "run"), "--yes")
+    with FakeGemini() as fake:
+        env = environment(fake, tmp_path)
+        process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL)
+
+        def kill_at_the_ninth(count: int) -> bool:
+            if count == 9:
+                process.send_signal(signal.SIGKILL)
+            return count == 9
+
+        fake.on_generate = kill_at_the_ninth
+        first = process.communicate(timeout=300)[1].decode()
+        fake.on_generate = None
+        before = len(fake.generate_requests())
+        rerun = subprocess.run(args, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+        sent = len(fake.generate_requests()) - before
+    assert rerun.returncode == 0, rerun.stderr
+    assert len((tmp_path / "run" / "results.jsonl").read_text().splitlines()) == 10
+    assert "this run sends about 10 requests," in " ".join(first.split())
+    assert sent == 2 and "this run sends about 2 requests," in " ".join(rerun.stderr.split())

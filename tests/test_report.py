@@ -148,3 +148,67 @@ def test_cli_eval_of_missing_data(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kgsynth: error:") and "/nonexistent" in lines[0], done.stderr
     assert not (tmp_path / "run").exists()
+
+
+# --- regressions of "Reliability and security": report --out ------------------------------------
+
+
+def report_cli(capsys, runs, out) -> tuple[int, str]:
+    from kgsynth import cli as kgsynth_cli
+
+    capsys.readouterr()
+    status = kgsynth_cli.main(["report", str(runs["baseline"]), str(runs["icl"]), "--out", str(out)])
+    return status, capsys.readouterr().err
+
+
+def one_line(status: int, err: str, *mentions: str) -> None:
+    assert status == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kgsynth: error: "), err
+    for mention in mentions:
+        assert mention in lines[0], f"{mention!r} not in {lines[0]!r}"
+
+
+def test_cli_report_out_is_a_file(runs, tmp_path, capsys):
+    """report --out FILE: a FileExistsError traceback."""
+    (tmp_path / "report").write_text("keep me\n")
+    one_line(*report_cli(capsys, runs, tmp_path / "report"), f"--out {tmp_path / 'report'} exists and is not a directory")
+    assert (tmp_path / "report").read_text() == "keep me\n"
+
+
+def test_cli_report_out_in_a_read_only_directory(runs, tmp_path, capsys, monkeypatch):
+    from test_outdir import read_only
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    read_only(locked, monkeypatch)
+    try:
+        one_line(*report_cli(capsys, runs, locked / "report"), f"cannot write --out {locked / 'report'}",
+                 "is not a writable directory")
+    finally:
+        locked.chmod(0o755)
+    assert list(locked.iterdir()) == []
+
+
+def test_report_replaces_its_own_output_whole_and_nothing_else(runs, tmp_path):
+    out = tmp_path / "out"
+    write_report([str(runs["baseline"]), str(runs["icl"])], out)
+    marker = json.loads((out / "report.json").read_text())
+    assert sorted(marker["outputs"]) == ["report.md", "report.png"] and len(marker["runs"]) == 2
+    write_report([str(runs["baseline"])], out)  # ours: replaced
+    assert sorted(p.name for p in out.iterdir()) == ["report.json", "report.md", "report.png"]
+    assert "icl" not in (out / "report.md").read_text().split("Runs:")[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left
+    (out / "draft.md").write_text("my notes\n")
+    with pytest.raises(KgsynthError, match=r"holds files kgsynth did not write \(draft.md\)"):
+        write_report([str(runs["icl"])], out)
+    (out / "draft.md").unlink()
+    (out / "report.md").write_text("edited by hand\n")
+    with pytest.raises(KgsynthError, match=r"\(report.md \(edited\)\)"):
+        write_report([str(runs["icl"])], out)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.md").write_text("my own report\n")
+    with pytest.raises(KgsynthError, match=r"not written by kgsynth \(report.md\)"):
+        write_report([str(runs["icl"])], mine)
+    assert (mine / "report.md").read_text() == "my own report\n"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from kgsynth.experiments.rundir import MARKER, RunDir
 from kgsynth.files import file_sha256
 
 CONFIG = {"limit": 10, "regime": "icl", "splits": ["reversal"]}
+ENTRIES = ("results.jsonl", "metrics.json", "lines.jsonl", "checkpoint")  # what the runs of these tests write
 
 
 @pytest.fixture
@@ -26,14 +29,14 @@ def data(tmp_path) -> Path:
 
 def run_of(path: Path, data: Path, **changes) -> RunDir:
     inputs = {"manifest.json": data / "manifest.json", "items/reversal.jsonl": data / "items" / "reversal.jsonl"}
-    return RunDir(path, "eval", CONFIG | changes, inputs)
+    return RunDir(path, "eval", CONFIG | changes, inputs, ENTRIES)
 
 
 def test_a_new_run_writes_its_marker(tmp_path, data):
     run = run_of(tmp_path / "runs" / "x", data)
     assert run.open() is False
     marker = json.loads((tmp_path / "runs" / "x" / MARKER).read_text())
-    assert marker == {"kind": "eval", "config": CONFIG, "kgsynth_version": __version__,
+    assert marker == {"kind": "eval", "config": CONFIG, "kgsynth_version": __version__, "entries": sorted(ENTRIES),
                       "inputs": {"items/reversal.jsonl": file_sha256(data / "items" / "reversal.jsonl"),
                                  "manifest.json": file_sha256(data / "manifest.json")}}
     assert [p.name for p in run.root.iterdir()] == [MARKER]  # no temporary file left
@@ -167,3 +170,119 @@ def test_write_json_is_stable_and_atomic(tmp_path, data):
     run.write_json("metrics.json", {"b": 1, "a": [1, 2]})
     assert run.path("metrics.json").read_text() == '{\n  "a": [\n    1,\n    2\n  ],\n  "b": 1\n}\n'
     assert sorted(p.name for p in run.root.iterdir()) == ["metrics.json", MARKER]
+
+
+# --- regressions of "Reliability and security" -----------------------------------------------------
+
+
+def test_a_file_added_to_a_run_is_refused_on_resume_and_restart(tmp_path, data):
+    """A run directory holding anything kgsynth did not write is neither resumed nor cleared."""
+    run_of(tmp_path / "x", data).open()
+    with run_of(tmp_path / "x", data).append_jsonl("results.jsonl") as append:
+        append([{"id": "a"}])
+    (tmp_path / "x" / "notes.txt").write_text("precious")
+    (tmp_path / "x" / "plots").mkdir()
+    for restart in (False, True):
+        with pytest.raises(KgsynthError) as error:
+            run_of(tmp_path / "x", data).open(restart)
+        assert str(error.value) == (f"--out {tmp_path / 'x'} holds files kgsynth did not write (notes.txt, plots/); "
+                                    "choose another --out")
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == sorted([MARKER, "notes.txt", "plots", "results.jsonl"])
+    (tmp_path / "x" / "notes.txt").unlink()
+    (tmp_path / "x" / "plots").rmdir()
+    assert run_of(tmp_path / "x", data).open() is True
+
+
+def test_a_marker_that_is_not_kgsynths_proves_nothing(tmp_path, data):
+    """Some other tool's run.json: not a run of kgsynth's, even with --restart."""
+    for marker in ('[1, 2]\n', '{"name": "my experiment"}\n', '{"config": '):
+        other = tmp_path / "other"
+        other.mkdir(exist_ok=True)
+        (other / MARKER).write_text(marker)
+        (other / "model.bin").write_bytes(b"weights")
+        for restart in (False, True):
+            with pytest.raises(KgsynthError, match="non-empty directory not written by kgsynth"):
+                run_of(other, data).open(restart)
+        assert (other / "model.bin").read_bytes() == b"weights" and (other / MARKER).read_text() == marker
+
+
+def test_temporary_files_of_dead_processes_are_removed_when_a_run_opens(tmp_path, data):
+    from test_outdir import dead_pid
+
+    run_of(tmp_path / "x", data).open()
+    dead, live = dead_pid(), os.getpid()
+    stale = [f".results.jsonl.tmp-{dead}", f".metrics.json.tmp-{dead}", f".{MARKER}.tmp-{dead}"]
+    kept = [f".metrics.json.tmp-{live}"]
+    for name in stale + kept:
+        (tmp_path / "x" / name).write_text("half")
+    assert run_of(tmp_path / "x", data).open() is True  # staging of ours is no foreign file
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == sorted([MARKER, *kept])
+
+
+def test_out_in_a_read_only_directory_is_refused_by_check(tmp_path, data, monkeypatch):
+    from test_outdir import read_only
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    read_only(locked, monkeypatch)
+    try:
+        with pytest.raises(KgsynthError, match=f"cannot write --out {locked / 'x'}: {locked} is not a writable directory"):
+            run_of(locked / "x", data).check()
+    finally:
+        locked.chmod(0o755)
+
+
+def test_a_line_without_its_fields_is_dropped_like_a_cut_one(tmp_path, data):
+    """Valid JSON without the record's key (or a field its reader needs) was a KeyError."""
+    run = run_of(tmp_path / "x", data)
+    run.open()
+    run.path("results.jsonl").write_text('{"id": "a", "n": 1}\n{"n": 2}\n{"id": ["b"], "n": 3}\n{"id": "c"}\n'
+                                         '{"id": "d", "n": 4}\n')
+    assert run.read_done("results.jsonl", "id", ["n"]) == {"a": {"id": "a", "n": 1}, "d": {"id": "d", "n": 4}}
+    assert run.path("results.jsonl").read_text() == '{"id": "a", "n": 1}\n{"id": "d", "n": 4}\n'
+
+
+def test_a_line_cut_inside_a_character_is_dropped(tmp_path, data):
+    run = run_of(tmp_path / "x", data)
+    run.open()
+    whole = '{"id": "a", "text": "ä"}\n'.encode()
+    run.path("results.jsonl").write_bytes(whole + '{"id": "b", "text": "ä'.encode()[:-1])
+    assert list(run.read_done("results.jsonl", "id")) == ["a"]
+    assert run.path("results.jsonl").read_bytes() == whole
+
+
+def test_augmentation_lines_without_their_fields_send_their_source_back(tmp_path):
+    """A candidate line lacking what the audit reads makes its source unfinished (generated again)."""
+    from kgsynth.experiments.augment import finished_sources
+
+    done = {"done": True, "candidates": 1}
+    records = [{"source_id": "s1", "text": "All x are y.", "verdict": "entailed", "statement": None},
+               {"source_id": "s1", **done},
+               {"source_id": "s2", "verdict": "entailed"},  # no text
+               {"source_id": "s2", **done},
+               {"text": "no source", "verdict": "unknown"},
+               {"source_id": "s3", "text": "Some x are z.", "verdict": "unknown", "statement": None}]  # no done line
+    assert finished_sources(records) == records[:2]
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_keeps_what_was_written(tmp_path, data, monkeypatch):
+    run = run_of(tmp_path / "x", data)
+    run.open()
+    with run.append_jsonl("results.jsonl") as append:
+        append([{"id": "a"}])
+    real = Path.open
+
+    def full(self, mode="r", *args, **kwargs):
+        if self.name == "results.jsonl" and "a" in mode:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", full)
+    with pytest.raises(KgsynthError, match=f"^cannot write {run.path('results.jsonl')}: No space left on device$"):
+        with run.append_jsonl("results.jsonl") as append:
+            append([{"id": "b"}])
+    monkeypatch.setattr("kgsynth.experiments.rundir.write_json",
+                        lambda path, data: (_ for _ in ()).throw(OSError(errno.EROFS, os.strerror(errno.EROFS))))
+    with pytest.raises(KgsynthError, match="cannot write .*metrics.json: Read-only file system"):
+        run.write_json("metrics.json", {})
+    assert run.path("results.jsonl").read_text() == '{"id": "a"}\n'

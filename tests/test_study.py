@@ -89,3 +89,17 @@ def test_a_study_refuses_a_directory_it_did_not_write(fakes, tmp_path):
 def test_unknown_regime_is_refused(tmp_path):
     with pytest.raises(KgsynthError, match="unknown regime"):
         Study(StudyConfig(ontology="x.ttl", out=str(tmp_path), regimes=["ft", "magic"]))
+
+
+def test_a_study_refuses_a_directory_holding_a_file_it_did_not_write(fakes, tmp_path):
+    """A study directory (ours: run.json) holding a file a user added is not resumed, naming the file."""
+    config = dict(ontology=str(ROOT / "ontologies/syllogisms.ttl"), out=str(tmp_path / "study"), quick=True,
+                  regimes=["baseline"])
+    Study(StudyConfig(**config), say=lambda text: None).run()
+    assert json.loads((tmp_path / "study" / "report" / "report.json").read_text())["outputs"]
+    (tmp_path / "study" / "my-analysis.ipynb").write_text("{}")
+    with pytest.raises(KgsynthError, match=r"holds files kgsynth did not write \(my-analysis.ipynb\)"):
+        Study(StudyConfig(**config), say=lambda text: None).run()
+    assert (tmp_path / "study" / "my-analysis.ipynb").read_text() == "{}"
+    (tmp_path / "study" / "my-analysis.ipynb").unlink()
+    Study(StudyConfig(**config | {"regimes": ["icl"]}), say=lambda text: None).run()  # its report replaced

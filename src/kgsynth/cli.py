@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from .experiments.options import KEEPS, METHODS, PRESETS, REGIMES, SCORINGS, SHA
 from .models.local import DTYPES
 
 console = Console(stderr=True)
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}  # one line, no traceback
 
 
 class Parser(argparse.ArgumentParser):
@@ -221,7 +223,7 @@ def progress_bar(description: str):
 def run_eval(args: argparse.Namespace) -> None:
     from .data.dataset import load_dataset
     from .experiments.audit import answer_verdicts
-    from .experiments.evaluate import EvalConfig, Evaluator
+    from .experiments.evaluate import EvalConfig, Evaluator, eval_run
 
     scoring = args.scoring or default_scoring(args.model)
     config = EvalConfig(data=str(Path(args.data).resolve()), regime=args.regime, model=args.model,
@@ -229,11 +231,12 @@ def run_eval(args: argparse.Namespace) -> None:
                         seed=args.seed, dtype=args.dtype)
     config.validate()
     require_synth_output(args.data, "manifest.json")
+    eval_run(config, Path(args.out)).check(args.restart)  # --out refused before any heavy work
     verdict = answer_verdicts(load_dataset(args.data)) if scoring == "generate" else None
     model = open_model(args)
     evaluator = Evaluator(model, config, Path(args.out), verdict)
     if model.paid:
-        confirm(model, evaluator.estimate(), args.yes)
+        confirm(model, evaluator.estimate(args.restart), args.yes)
     with progress_bar(f"{args.regime} · {args.model}") as advance:
         metrics = evaluator.evaluate(advance, restart=args.restart)
     from .experiments.evaluate import show_metrics
@@ -264,12 +267,13 @@ def run_finetune(args: argparse.Namespace) -> None:
         return
     if args.gcs_uri:
         raise KgsynthError("--gcs-uri is for gemini models; local models fine-tune here")
-    from .experiments.finetune import finetune, preset_config
+    from .experiments.finetune import finetune, finetune_run, preset_config
 
     config = preset_config(args.data, args.model, args.device, args.preset, shape=args.shape, method=args.method,
                            steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
                            extra=[str(Path(e).resolve()) for e in args.extra])
     config.validate()
+    finetune_run(config, Path(args.out)).check(args.restart)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
                TimeRemainingColumn())
     with Progress(*columns, console=console) as bar:
@@ -281,9 +285,10 @@ def run_finetune(args: argparse.Namespace) -> None:
 
 
 def run_finetune_gemini(args: argparse.Namespace) -> None:
-    from .experiments.tuning import finetune_gemini
+    from .experiments.tuning import finetune_gemini, tuning_run
 
     require_synth_output(args.data, "train.jsonl")
+    tuning_run(Path(args.data), Path(args.out), args.shape, [Path(e) for e in args.extra]).check(args.restart)
     model = open_model(args) if args.gcs_uri else None
     spec = finetune_gemini(model, Path(args.data), Path(args.out), args.shape, [Path(e) for e in args.extra],
                            args.gcs_uri, args.epochs, say=console.print, restart=args.restart)
@@ -293,8 +298,7 @@ def run_finetune_gemini(args: argparse.Namespace) -> None:
 
 def run_augment(args: argparse.Namespace) -> None:
     from .experiments.audit import show_audit
-    from .experiments.augment import AugmentConfig, Augmenter
-    from .experiments.cost import augment_estimate
+    from .experiments.augment import AugmentConfig, Augmenter, augment_run
 
     config = AugmentConfig(data=str(Path(args.data).resolve()), strategy=args.strategy, model=args.model,
                            max_tokens=args.max_tokens, samples=args.samples, temperature=args.temperature,
@@ -302,10 +306,11 @@ def run_augment(args: argparse.Namespace) -> None:
                            prompt_file=str(Path(args.prompt_file).resolve()) if args.prompt_file else None)
     config.validate()
     require_synth_output(args.data, "manifest.json")
+    augment_run(config, Path(args.out), json_list=args.model.startswith("gemini:")).check(args.restart)
     model = open_model(args)
     augmenter = Augmenter(model, config, Path(args.out))
     if model.paid:
-        confirm(model, augment_estimate(model, augmenter), args.yes)
+        confirm(model, augmenter.estimate(args.restart), args.yes)
     with progress_bar(f"augment {args.strategy} · {args.model}") as advance:
         result = augmenter.augment(advance, keep=args.keep, restart=args.restart)
     show_audit(result, f"augment {args.strategy} · {args.model} · {args.data}")
@@ -368,4 +373,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kgsynth: interrupted; existing outputs were left as they were", file=sys.stderr)
         return 130
+    except (MemoryError, RuntimeError, OSError) as exc:
+        print(f"kgsynth: error: {resource_error(exc, args.command)}", file=sys.stderr)  # or raises it again
+        return 2
     return 0
+
+
+def resource_error(exc: BaseException, command: str) -> str:
+    """One line for running out of memory or out of room, or `exc` raised again (a bug: its traceback)."""
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":  # torch's, on the device
+        where = "" if isinstance(exc, MemoryError) else " on the device"
+        return f"out of memory{where} while running {command}; free memory or make the job smaller"
+    if isinstance(exc, OSError) and exc.filename and exc.errno in WRITE_ERRORS:
+        return f"{exc.filename}: {exc.strerror}"
+    raise exc

@@ -28,6 +28,7 @@ from ..text.lexicon import LexiconConfig
 from ..text.naming import Naming, name_world
 
 SEPARATOR = "\n\n"  # between documents of an in-context corpus
+MANIFEST_KEYS = ("seed", "inputs", "counts", "outputs")
 
 
 @dataclass
@@ -127,6 +128,51 @@ def read_items(directory: str | Path, split: str) -> list[Item]:
     return [Item.from_json(i) for i in read_jsonl(Path(directory) / "items" / f"{split}.jsonl")]
 
 
+def read_manifest(directory: str | Path) -> dict:
+    """manifest.json of a directory `synth` wrote, checked to have what readers use."""
+    path = Path(directory) / "manifest.json"
+    manifest = read_json(path)
+    missing = [key for key in MANIFEST_KEYS if not isinstance(manifest, dict) or key not in manifest]
+    if missing:
+        raise KgsynthError(f"{path} has no {', '.join(missing)}: was it edited by hand? synthesize again")
+    return manifest
+
+
+def verify_outputs(directory: str | Path, manifest: dict) -> None:
+    """Refuse a directory whose files are not those `synth` wrote: an output listed in the
+    manifest missing or changed (sha256), or an items file it does not list."""
+    path = Path(directory)
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict):
+        raise KgsynthError(f"{path / 'manifest.json'} lists no outputs: synthesize again")
+    for name, digest in sorted(outputs.items()):
+        file = path / name
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise KgsynthError(f"{path / 'manifest.json'} lists {name!r}, outside the directory: synthesize again")
+        if not file.is_file():
+            raise KgsynthError(f"{file} is missing (listed in manifest.json): synthesize again")
+        try:
+            found = file_sha256(file)
+        except OSError as exc:
+            raise KgsynthError(f"cannot read {file}: {exc.strerror or exc}") from None
+        if found != digest:
+            raise KgsynthError(f"{file} has changed since synth wrote it (its sha256 differs from manifest.json): "
+                               "synthesize again")
+    for split in item_splits(path):
+        if f"items/{split}.jsonl" not in outputs:
+            raise KgsynthError(f"{path / 'items' / f'{split}.jsonl'} is not listed in manifest.json (synth did not "
+                               "write it): remove it or synthesize again")
+
+
+def ontology_copy(directory: Path, manifest: dict) -> Path:
+    """The copy of the ontology synth wrote: ontology.ttl, .rdf, .jsonld… (or `ontology`, as an
+    older synth named the copy of a file without an extension)."""
+    names = sorted(n for n in manifest["outputs"] if n == "ontology" or n.startswith("ontology."))
+    if not names:
+        raise KgsynthError(f"{directory} has no copy of its ontology (ontology.*): synthesize again")
+    return directory / names[0]
+
+
 def load_dataset(directory: str | Path) -> Dataset:
     """The dataset `synth` wrote to `directory`: its documents and items as written, its
     world, oracle and names rebuilt from the copied ontology and the seed (synth is
@@ -134,12 +180,10 @@ def load_dataset(directory: str | Path) -> Dataset:
     path = Path(directory)
     if not path.is_dir():
         raise KgsynthError(f"dataset directory not found: {path}")
-    manifest = read_json(path / "manifest.json")
+    manifest = read_manifest(path)
+    verify_outputs(path, manifest)
     lexicon = read_json(path / "lexicon.json")
-    ontologies = sorted(path.glob("ontology.*"))
-    if not ontologies:
-        raise KgsynthError(f"{path} has no copy of its ontology (ontology.*): rerun `synth`")
-    ontology = ontologies[0]
+    ontology = ontology_copy(path, manifest)
     if sha256(ontology.read_bytes()) != manifest["inputs"]["ontology"]["sha256"]:
         raise KgsynthError(f"{ontology} does not match the hash in {path / 'manifest.json'}")
     settings = manifest.get("settings", {})

@@ -12,6 +12,7 @@ from .. import __version__
 from ..files import json_bytes, jsonl_bytes, sha256
 from ..logic.closure import to_statement
 from ..logic.oracle import Oracle
+from ..logic.rdf_input import graph_format
 from ..logic.settings import KGS
 from ..logic.statement import ISA, Form, Statement
 from ..logic.world import WORLD_NAMESPACE, World
@@ -20,6 +21,8 @@ from ..tasks.records import Document, Item
 from ..text.naming import Naming
 
 PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+COPY_SUFFIXES = {"turtle": ".ttl", "xml": ".rdf", "json-ld": ".jsonld", "nt": ".nt", "n3": ".n3", "trig": ".trig",
+                 "nquads": ".nq", "trix": ".trix"}  # the ontology's copy is named by the format it was read as
 CATEGORICAL_PREDICATES = {
     Form.ALL: str(RDFS.subClassOf),
     Form.NO: str(OWL.disjointWith),
@@ -148,8 +151,14 @@ def synth_files(oracle: Oracle, ontology_path: Path, dataset: dict[str, bytes] |
         "kb.ttl": kb_turtle(oracle.world).encode(),
         "closure.ttl": closure_turtle(oracle).encode(),
         "derivations.jsonl": derivations_jsonl(oracle).encode(),
-        f"ontology{ontology_path.suffix}": ontology,
+        ontology_copy_name(ontology_path): ontology,
         **(dataset or {}),
     }
     outputs["manifest.json"] = manifest(oracle, ontology, ontology_path.name, outputs, figures, settings)
     return outputs
+
+
+def ontology_copy_name(ontology_path: Path) -> str:
+    """ontology.ttl, ontology.rdf, ontology.jsonld…: named by the format kgsynth read the file as,
+    whatever its own name, so the copy reads back the same (`ontology.*`)."""
+    return f"ontology{COPY_SUFFIXES.get(graph_format(ontology_path), '.ttl')}"

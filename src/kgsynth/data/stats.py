@@ -7,13 +7,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..files import read_json
-from .dataset import item_splits, read_documents, read_items
+from ..errors import KgsynthError
+from .dataset import item_splits, read_documents, read_items, read_manifest, verify_outputs
 
 
 def dataset_stats(directory: str | Path) -> dict:
+    """The figures of the dataset `synth` wrote to `directory`, once its files are checked
+    against manifest.json (a split file deleted or edited is refused, not left out)."""
     path = Path(directory)
-    manifest = read_json(path / "manifest.json")
+    if not path.is_dir():
+        raise KgsynthError(f"dataset directory not found: {path}")
+    manifest = read_manifest(path)
+    verify_outputs(path, manifest)
     documents = read_documents(path)
     lengths = [len(d.sentences) for d in documents]
     statements = {s.statement for d in documents for s in d.sentences if s.statement is not None}

@@ -32,6 +32,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..data.dataset import Dataset, corpus_text, item_splits, load_dataset
+from ..data.outdir import writing
 from ..errors import KgsynthError
 from ..files import jsonl_bytes, write_atomic
 from ..logic.statement import ISA, Statement
@@ -40,7 +41,7 @@ from ..resources import shipped
 from ..tasks.records import Document
 from ..text.wording import normalize_text
 from .audit import MAX_TEXT, AugmentationJudge, answer_statements, audit, clean, trained_statements
-from .cost import check_fits
+from .cost import augment_estimate, check_fits
 from .options import KEEPS, STRATEGIES
 from .rundir import RunDir
 
@@ -52,6 +53,7 @@ BULLET = re.compile(r"^(?:[-*•·–—>]+|\(?\d{1,3}[.):]|\(\d{1,3}\))\s*")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 QUOTES = "\"'`“”‘’«»"
 CANDIDATES = "augmentations.jsonl"
+ENTRIES = (CANDIDATES, "audit.json", "train_augmented.jsonl")  # what an augment run directory holds besides run.json
 
 
 @dataclass
@@ -161,9 +163,17 @@ def split_candidates(output: str) -> list[str]:
 
 
 def finished_sources(records: list[dict]) -> list[dict]:
-    """The lines of the sources that have their "done" line: a source left unfinished is generated again."""
-    done = {r.get("source_id") for r in records if r.get("done")}
-    return [r for r in records if "source_id" in r and r["source_id"] in done]
+    """The lines of the sources that have their "done" line: a source left unfinished, or with a
+    line that lacks what the audit reads, is generated again."""
+    lines = [r for r in records if isinstance(r.get("source_id"), str)]
+    broken = {r["source_id"] for r in lines if not r.get("done") and not whole_candidate(r)}
+    done = {r["source_id"] for r in lines if r.get("done")} - broken
+    return [r for r in lines if r["source_id"] in done]
+
+
+def whole_candidate(record: dict) -> bool:
+    statement = record.get("statement", 0)
+    return isinstance(record.get("text"), str) and "verdict" in record and (statement is None or isinstance(statement, dict))
 
 
 def load_records(run: RunDir) -> tuple[list[dict], dict[str, dict]]:
@@ -171,6 +181,16 @@ def load_records(run: RunDir) -> tuple[list[dict], dict[str, dict]]:
     unfinished, and a line cut short, are dropped and the file mended."""
     lines = run.read_jsonl(CANDIDATES, keep=finished_sources)
     return [r for r in lines if not r.get("done")], {r["source_id"]: r for r in lines if r.get("done")}
+
+
+def augment_run(config: AugmentConfig, out: Path, json_list: bool = False) -> RunDir:
+    """The run directory of an augmentation (RunDir.check it before loading the model); json_list:
+    the model answers with JSON lists (the prompt hashed is then the *_json one)."""
+    data = Path(config.data)
+    inputs = {"manifest.json": data / "manifest.json", "documents.jsonl": data / "documents.jsonl",
+              "prompt": prompt_file_of(config.strategy, config.prompt_file, json_list)}
+    inputs |= {f"items/{split}.jsonl": data / "items" / f"{split}.jsonl" for split in item_splits(data)}
+    return RunDir(out, "augment", asdict(config), inputs, ENTRIES)
 
 
 class Augmenter:
@@ -189,11 +209,13 @@ class Augmenter:
 
     def rundir(self) -> RunDir:
         """The run directory: refused on rerun if the config, the prompt or the dataset changed."""
-        data = Path(self.config.data)
-        inputs = {"manifest.json": data / "manifest.json", "documents.jsonl": data / "documents.jsonl",
-                  "prompt": prompt_file_of(self.config.strategy, self.config.prompt_file, self.json_list)}
-        inputs |= {f"items/{split}.jsonl": data / "items" / f"{split}.jsonl" for split in item_splits(data)}
-        return RunDir(self.run, "augment", asdict(self.config), inputs)
+        return augment_run(self.config, self.run, self.json_list)
+
+    def estimate(self, restart: bool = False):
+        """The tokens this run sends (cost.Estimate), before it starts: resumed, only for the sources not done yet."""
+        run = self.rundir()
+        done = load_records(run)[1] if run.check(restart) else {}
+        return augment_estimate(self.model, self, done=done)
 
     @cached_property
     def corpus(self) -> str:
@@ -265,8 +287,7 @@ class Augmenter:
         todo = [s for s in self.sources if s.id not in done]
         if todo:
             self.check_context()  # before the run directory exists: a refused prompt leaves nothing
-        if not resuming:
-            run.create()
+        run.open(restart)
         if progress:
             progress(len(self.sources) - len(todo), len(self.sources))
         size = max(1, len(todo)) if self.model.batch_all else 1
@@ -332,7 +353,8 @@ def augmentation_records(texts: list[str]) -> list[dict]:
 
 
 def write_train(path: Path, records: list[dict]) -> None:
-    write_atomic(path, jsonl_bytes(records))
+    with writing(path):
+        write_atomic(path, jsonl_bytes(records))
 
 
 def oracle_augmentations(dataset: Dataset, limit: int | None = None) -> list[dict]:

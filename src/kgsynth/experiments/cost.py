@@ -3,12 +3,13 @@ will send, printed before it starts.
 
 Counts come from the model's own tokenizer (countTokens, which is free): the corpus once,
 and the questions from a sample of at most 50. Answers already on disk are not sent
-again, so a resumed run costs less than its estimate.
+again: the estimates take the ids a resumed run has done and count only the rest.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ..errors import KgsynthError
@@ -61,6 +62,8 @@ def mean_tokens(model: Model, texts: list[str]) -> float:
 
 
 def with_corpus(model: Model, requests: int, question_tokens: float, corpus: str, output: int) -> Estimate:
+    if not requests:
+        return Estimate()  # nothing left to send: not even the corpus is counted
     corpus_tokens = model.count_tokens(corpus) if corpus else 0
     minimum = model.context_cache_minimum
     cached = corpus_tokens if minimum is not None and corpus_tokens >= minimum and requests > 1 else 0
@@ -68,22 +71,27 @@ def with_corpus(model: Model, requests: int, question_tokens: float, corpus: str
     return Estimate(requests, prompt, cached * requests, requests * output)
 
 
-def eval_estimate(model: Model, items: list[Item], prefix: str, scoring: str) -> Estimate:
+def eval_estimate(model: Model, items: list[Item], prefix: str, scoring: str, done: Collection[str] = ()) -> Estimate:
+    """What scoring `items` sends, leaving out those whose ids are in `done` (the results a
+    resumed run has already: Evaluator.evaluate sends only the rest)."""
     if scoring == "likelihood":
         raise KgsynthError(f"{model.name} gives no log-probabilities of given text: use --scoring generate or choice")
-    texts = [lettered(i.prompt, i.options) if scoring == "choice" else i.prompt for i in items]
-    return with_corpus(model, len(items), mean_tokens(model, texts), prefix, OUTPUT_TOKENS[scoring])
+    todo = [i for i in items if i.id not in done]
+    texts = [lettered(i.prompt, i.options) if scoring == "choice" else i.prompt for i in todo]
+    return with_corpus(model, len(todo), mean_tokens(model, texts), prefix, OUTPUT_TOKENS[scoring])
 
 
-def augment_estimate(model: Model, augmenter) -> Estimate:
-    """The augmentation's prompts: a sample of them counted, the corpus (global) counted once."""
+def augment_estimate(model: Model, augmenter, done: Collection[str] = ()) -> Estimate:
+    """The augmentation's prompts: a sample of them counted, the corpus (global) counted once.
+    `done`: the ids of the sources a resumed run has finished (Augmenter.augment skips them)."""
     config = augmenter.config
-    sources = augmenter.sources
+    sources = [s for s in augmenter.sources if s.id not in done]
     requests = len(sources) * config.samples
+    if not requests:
+        return Estimate()
     if config.strategy == "local":
         tokens = mean_tokens(model, [augmenter.prompt(s) for s in sources])
         return Estimate(requests, round(requests * tokens), 0, requests * config.max_tokens)
     shared = augmenter.shared_prefix or ""
     rest = mean_tokens(model, [augmenter.prompt(s).removeprefix(shared) for s in sources])
     return with_corpus(model, requests, rest, shared, config.max_tokens)
-

@@ -24,6 +24,9 @@ from .rundir import RunDir
 
 USAGE = ("prompt", "cached", "output")  # token counts a paid backend reports
 RESULTS = "results.jsonl"
+ENTRIES = (RESULTS, "metrics.json")  # what an eval run directory holds besides run.json
+FIELDS = {"likelihood": ("split", "correct", "correct_norm", "options"), "generate": ("split", "correct", "verdict"),
+          "choice": ("split", "correct", "options")}  # what a results line needs, by scoring
 
 
 @dataclass
@@ -66,6 +69,11 @@ class EvalConfig:
         if self.regime == "icl":
             found["documents.jsonl"] = data / "documents.jsonl"
         return found
+
+
+def eval_run(config: EvalConfig, out: Path) -> RunDir:
+    """The run directory of an evaluation (RunDir.check it before loading the model)."""
+    return RunDir(out, "eval", asdict(config), config.inputs(), ENTRIES)
 
 
 def corpus_prefix(data: Path, regime: str, subsample: float | None, seed: int) -> str:
@@ -125,21 +133,22 @@ class Evaluator:
         items = select_items(self.data, self.config.splits, self.config.limit)
         return items, corpus_prefix(self.data, self.config.regime, self.config.subsample, self.config.seed)
 
-    def estimate(self):
-        """The tokens this run sends (cost.Estimate), before it starts."""
+    def estimate(self, restart: bool = False):
+        """The tokens this run sends (cost.Estimate), before it starts: resumed, only for the items not scored yet."""
         from .cost import eval_estimate
 
-        return eval_estimate(self.model, *self.plan, self.config.scoring)
+        run = eval_run(self.config, self.run)
+        done = run.read_done(RESULTS, "id", FIELDS[self.config.scoring]) if run.check(restart) else {}
+        return eval_estimate(self.model, *self.plan, self.config.scoring, done=done)
 
     def evaluate(self, progress: Callable[[int, int], None] | None = None, restart: bool = False) -> dict:
         """Score every item not scored yet (results.jsonl, appended), then write metrics.json."""
         items, prefix = self.plan
-        run = RunDir(self.run, "eval", asdict(self.config), self.config.inputs())
+        run = eval_run(self.config, self.run)
         resuming = run.check(restart)
-        done = run.read_done(RESULTS, "id") if resuming else {}
+        done = run.read_done(RESULTS, "id", FIELDS[self.config.scoring]) if resuming else {}
         check_context(self.model, prefix, items, self.config.subsample)  # before the run directory exists
-        if not resuming:
-            run.create()
+        run.open(restart)
         todo = [i for i in items if i.id not in done]
         if progress:
             progress(len(items) - len(todo), len(items))

@@ -8,6 +8,7 @@ saved as a directory that `eval --model local:RUN/model` takes like any other.
 from __future__ import annotations
 
 import csv
+import os
 import random
 import shutil
 import time
@@ -16,11 +17,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..data.outdir import remove, stale_entries, writing
 from ..errors import KgsynthError
 from ..files import read_jsonl, write_atomic
 from ..models.base import ScoreRequest
 from .options import METHODS, PRESETS, SHAPES
 from .rundir import RunDir
+
+LEGACY_STAGING = (".checkpoint.tmp", ".checkpoint.old")  # the checkpoint's staging before it named its process
+ENTRIES = ("loss.csv", "loss.png", "checkpoint", "model", *LEGACY_STAGING)  # a finetune run's, besides run.json
 
 
 @dataclass
@@ -173,7 +178,7 @@ class Trainer:
     def log(self, loss: float, seconds: float) -> None:
         path = self.run / "loss.csv"
         new = not path.exists()
-        with path.open("a", newline="") as handle:
+        with writing(path), path.open("a", newline="") as handle:
             writer = csv.writer(handle)
             if new:
                 writer.writerow(["step", "loss", "learning_rate", "seconds"])
@@ -185,20 +190,39 @@ class Trainer:
         return {name: p.detach().cpu() for name, p in self.model.named_parameters() if p.requires_grad}
 
     def save_checkpoint(self) -> None:
+        """RUN/checkpoint, replaced whole: staged beside it as .checkpoint.tmp-PID, the previous one
+        moved aside as .checkpoint.old-PID until the new one is in place."""
         torch = self.torch
-        staging = self.run / ".checkpoint.tmp"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        torch.save({"step": self.step, "weights": self.trainable_state(), "optimizer": self.optimizer.state_dict(),
-                    "rng": torch.get_rng_state()}, staging / "state.pt")
         final = self.run / "checkpoint"
-        old = self.run / ".checkpoint.old"
-        if final.exists():
-            final.rename(old)
-        staging.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
+        staging, old = self.run / f".checkpoint.tmp-{os.getpid()}", self.run / f".checkpoint.old-{os.getpid()}"
+        try:
+            with writing(final):
+                remove(staging)
+                staging.mkdir()
+                torch.save({"step": self.step, "weights": self.trainable_state(), "optimizer": self.optimizer.state_dict(),
+                            "rng": torch.get_rng_state()}, staging / "state.pt")
+                if final.exists():
+                    final.rename(old)
+                staging.rename(final)
+        except BaseException:
+            remove(staging)
+            raise
+        remove(old)
+
+    def tidy(self) -> None:
+        """Remove the checkpoint staging of runs killed mid-save (never a live process's); a previous
+        checkpoint moved aside just before is put back where the run has none."""
+        final = self.run / "checkpoint"
+        legacy = [self.run / name for name in LEGACY_STAGING if os.path.lexists(self.run / name)]
+        for path in [*stale_entries(self.run, ["checkpoint"]), *legacy]:
+            if ".checkpoint.old" in path.name and not final.exists() and (path / "state.pt").is_file():
+                with writing(final):
+                    path.rename(final)
+            else:
+                remove(path)
 
     def resume(self, schedule) -> None:
+        self.tidy()
         path = self.run / "checkpoint" / "state.pt"
         if not path.is_file():
             return
@@ -217,15 +241,17 @@ class Trainer:
         if path.is_file():
             rows = list(csv.reader(path.read_text().splitlines()))
             kept = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) <= self.step]
-            write_atomic(path, "".join(",".join(r) + "\n" for r in kept).encode())
+            with writing(path):
+                write_atomic(path, "".join(",".join(r) + "\n" for r in kept).encode())
 
     def save_model(self, base_checkpoint: Path | None) -> Path:
         out = self.run / "model"
         shutil.rmtree(out, ignore_errors=True)
         if self.config.method == "lora" and base_checkpoint is not None:
             self.model.peft_config["default"].base_model_name_or_path = str(base_checkpoint.resolve())
-        self.model.save_pretrained(out)
-        self.tokenizer.save_pretrained(out)
+        with writing(out):
+            self.model.save_pretrained(out)
+            self.tokenizer.save_pretrained(out)
         return out
 
 
@@ -242,8 +268,11 @@ def plot_loss(run: Path) -> Path:
     ax.set_ylabel("training loss")
     ax.set_title(run.name)
     fig.tight_layout()
-    fig.savefig(run / "loss.png", dpi=120)
-    plt.close(fig)
+    try:
+        with writing(run / "loss.png"):
+            fig.savefig(run / "loss.png", dpi=120)
+    finally:
+        plt.close(fig)
     return run / "loss.png"
 
 
@@ -255,13 +284,18 @@ def finetune(config: FinetuneConfig, run: Path, device: str | None = None,
 
     config.validate()
     examples = training_examples(config)
-    RunDir(run, "finetune", asdict(config), config.inputs()).open(restart)
+    finetune_run(config, run).open(restart)
     model = load_model(config.model, progress=lambda text: None, device=device, dtype="float32")
     trainer = Trainer(model.model, model.tokenizer, config, run, progress)
     trainer.train(examples)
     out = trainer.save_model(model.checkpoint)
     plot_loss(run)
     return out
+
+
+def finetune_run(config: FinetuneConfig, run: Path) -> RunDir:
+    """The run directory of a fine-tuning (RunDir.check it before loading the model)."""
+    return RunDir(run, "finetune", asdict(config), config.inputs(), ENTRIES)
 
 
 def preset_config(data: str, model: str, device: str | None, preset: str | None = None, **overrides) -> FinetuneConfig:

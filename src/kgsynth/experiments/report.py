@@ -1,11 +1,21 @@
-"""Compare runs: a table split × run, a figure in the paper's style, report.md with both."""
+"""Compare runs: a table split × run, a figure in the paper's style, report.md with both.
+
+--out is a directory written whole and atomically (data.outdir.OutputDir): report.md,
+report.png and report.json, the marker that lists both with their hashes. An existing --out
+is replaced only when it holds exactly what its report.json lists (see OutputDir).
+"""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from .. import __version__
+from ..data.outdir import OutputDir
 from ..errors import KgsynthError
-from ..files import read_json
+from ..files import json_bytes, read_json, sha256
+
+MARKER = "report.json"
 
 
 def load_runs(paths: list[str]) -> list[dict]:
@@ -13,7 +23,10 @@ def load_runs(paths: list[str]) -> list[dict]:
     for path in map(Path, paths):
         if not (path / "metrics.json").is_file():
             raise KgsynthError(f"{path} has no metrics.json: is it a finished `eval` run?")
-        config = read_json(path / "run.json")["config"]
+        record = read_json(path / "run.json") if (path / "run.json").is_file() else {}
+        config = record.get("config") if isinstance(record, dict) else None
+        if not isinstance(config, dict) or not {"regime", "model", "data"} <= set(config):
+            raise KgsynthError(f"{path} has no run.json of an `eval` run")
         runs.append({"path": path, "config": config, "metrics": read_json(path / "metrics.json")})
     several_models = len({r["config"]["model"] for r in runs}) > 1
     for run in runs:
@@ -55,7 +68,8 @@ def markdown_table(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def figure(runs: list[dict], path: Path) -> None:
+def figure(runs: list[dict]) -> bytes:
+    """The figure, as PNG bytes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -85,15 +99,20 @@ def figure(runs: list[dict], path: Path) -> None:
     ax.set_title("kgsynth: accuracy per split (dashed: chance)")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120)
     plt.close(fig)
+    return png.getvalue()
 
 
 def write_report(paths: list[str], out: Path) -> tuple[list[dict], Path]:
+    """Write OUT/report.md, report.png and report.json, replacing an earlier report whole."""
+    target = OutputDir(out, MARKER)  # --out refused before anything is read
     runs = load_runs(paths)
-    out.mkdir(parents=True, exist_ok=True)
-    figure(runs, out / "report.png")
     sources = "\n".join(f"- {r['label']}: `{r['path']}` ({r['config']['model']}, {r['config']['data']})" for r in runs)
     text = f"# kgsynth report\n\n{markdown_table(runs)}\n\n![accuracy per split](report.png)\n\nRuns:\n{sources}\n"
-    (out / "report.md").write_text(text)
-    return runs, out / "report.md"
+    outputs = {"report.md": text.encode(), "report.png": figure(runs)}
+    marker = {"kgsynth_version": __version__, "runs": [str(r["path"]) for r in runs],
+              "outputs": {name: sha256(content) for name, content in sorted(outputs.items())}}
+    target.write({**outputs, MARKER: json_bytes(marker)})
+    return runs, Path(out) / "report.md"

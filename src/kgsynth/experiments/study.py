@@ -25,22 +25,28 @@ from functools import cached_property
 from pathlib import Path
 
 from ..data.dataset import Dataset, load_dataset
+from ..data.outdir import OutputDir
 from ..data.synth import synthesize
 from ..errors import KgsynthError
 from ..models import load_model
 from ..resources import ontology_path
 from .audit import answer_verdicts
 from .augment import AugmentConfig, Augmenter, kept_records, oracle_augmentations, write_train
-from .cost import Estimate, augment_estimate
+from .cost import Estimate
 from .evaluate import EvalConfig, Evaluator, corpus_prefix, describe_usage
 from .finetune import finetune, preset_config
+from .options import STRATEGIES
 from .options import STUDY_REGIMES as REGIMES
+from .report import MARKER as REPORT
 from .report import write_report
 from .rundir import RunDir
 from .tuning import finetune_gemini
 
 RUNTIME = ("out", "regimes", "device", "model_options")  # settings a rerun may change
 AUGMENTED = {"aug-ft-local": ("local",), "aug-ft-global": ("global",), "aug-ft-verified": ("local", "global")}
+ENTRIES = ("study.json", "data", "report", "oracle-augmentations.jsonl",  # a study directory's, besides run.json
+           *(f"{step}-{name}" for name in REGIMES for step in ("eval", "finetune", "tuning")),
+           *(f"{name}.jsonl" for name in AUGMENTED), *(f"augment-{strategy}" for strategy in STRATEGIES))
 
 
 @dataclass
@@ -103,8 +109,9 @@ class Study:
 
     def run(self) -> Path:
         ontology = ontology_path(self.config.ontology)
-        study = RunDir(self.out, "study", self.config.identity(), {"ontology": ontology})
+        study = RunDir(self.out, "study", self.config.identity(), {"ontology": ontology}, ENTRIES)
         study.open()
+        OutputDir(self.out / "report", REPORT)  # a report it cannot replace is refused now, not after every regime
         if not (self.data / "manifest.json").is_file():
             self.say(f"synthesizing {self.config.ontology}")
             synthesize(ontology, self.config.seed, self.data)
@@ -142,7 +149,7 @@ class Study:
             if name in ("baseline", "icl"):
                 total += self.evaluator(name, self.base(), name, self.config.model).estimate()
         for strategy in sorted({s for name in self.config.regimes for s in AUGMENTED.get(name, ())}):
-            total += augment_estimate(self.base(), self.augmenter(strategy))
+            total += self.augmenter(strategy).estimate()
         return total
 
     def regime(self, name: str) -> Path:

@@ -22,6 +22,7 @@ from ..files import jsonl_bytes, read_json, read_jsonl, write_atomic
 from .rundir import RunDir, differences
 
 REQUEST = "State a fact from the knowledge base you are learning."
+ENTRIES = ("tuning.jsonl", "job.json", "tuned.json")  # what a tuning run directory holds besides run.json
 
 
 def tuning_example(record: dict) -> dict:
@@ -33,7 +34,7 @@ def tuning_example(record: dict) -> dict:
 def tuning_run(data: Path, out: Path, shape: str, extra: list[Path]) -> RunDir:
     config = {"data": str(Path(data).resolve()), "shape": shape, "extra": [str(Path(p).resolve()) for p in extra]}
     inputs = {"train.jsonl": Path(data) / "train.jsonl", **{f"extra:{p}": Path(p) for p in config["extra"]}}
-    return RunDir(out, "tuning", config, inputs)
+    return RunDir(out, "tuning", config, inputs, ENTRIES)
 
 
 def write_tuning_data(train: Path, extra: list[Path], run: RunDir, shape: str) -> Path:

@@ -46,15 +46,10 @@ def read_graph(path: Path) -> rdflib.Graph:
         data = path.read_bytes()
     except OSError as exc:
         raise OntologyError(f"{path}: cannot read the ontology: {exc.strerror or exc}") from None
-    declared = guess_format(str(path))
-    sniffed = sniff_format(data)
-    # the extension decides, unless it is missing or the content plainly says XML or JSON;
-    # when the first format fails, the other is tried (Turtle in a .owl file, and so on)
-    formats = [sniffed] if declared not in FORMATS else [declared, sniffed]
-    if sniffed != "turtle":
-        formats.reverse()
+    declared, sniffed = guess_format(str(path)), sniff_format(data)
+    formats = candidate_formats(path, data)
     failures: dict[str, Malformed] = {}
-    for fmt in dict.fromkeys(formats):
+    for fmt in formats:
         try:
             return parse_as(path, data, fmt)
         except Malformed as exc:
@@ -64,6 +59,31 @@ def read_graph(path: Path) -> rdflib.Graph:
     weak = sniffed == "turtle" and declared in FORMATS - XML_FORMATS - {"nt"}
     failure = failures.get(declared if weak else sniffed) or failures[formats[0]]
     raise OntologyError(f"{path}: malformed RDF ({failure.fmt}): {failure.detail}")
+
+
+def candidate_formats(path: Path, data: bytes) -> list[str]:
+    """The formats read_graph tries, in order: the extension decides, unless it is missing or
+    the content plainly says XML or JSON; when the first format fails, the other is tried
+    (Turtle in a .owl file, and so on)."""
+    declared, sniffed = guess_format(str(path)), sniff_format(data)
+    formats = [sniffed] if declared not in FORMATS else [declared, sniffed]
+    if sniffed != "turtle":
+        formats.reverse()
+    return list(dict.fromkeys(formats))
+
+
+def graph_format(path: Path) -> str:
+    """The format read_graph reads the file at `path` as (rdflib's name: turtle, xml, json-ld,
+    nt…): the first of its candidates that parses; the file is parsed only when there are two."""
+    data = path.read_bytes()
+    *first, last = candidate_formats(path, data)
+    for fmt in first:
+        try:
+            parse_as(path, data, fmt)
+            return fmt
+        except Malformed:
+            continue
+    return last
 
 
 def sniff_format(data: bytes) -> str:
