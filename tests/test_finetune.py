@@ -130,30 +130,37 @@ def test_reversal_curse_reproduced_and_cured_by_oracle_reversals(facts_world, tm
     assert plot_loss(run).read_bytes()[:4] == b"\x89PNG"
 
 
-def test_interrupted_finetune_resumes_where_it_stopped(facts_world, tmp_path):
-    """Stopped after a checkpoint, a rerun continues from it and ends like an uninterrupted run."""
+class Stop(Exception):
+    pass
+
+
+def stop_at_15(step, total, loss):
+    if step == 15:
+        raise Stop
+
+
+def interrupted_run(facts_world, tmp_path, name: str):
+    """(config, tokenizer, examples, the losses of an uninterrupted 20-step run, a run directory
+    whose training was stopped at step 15, after its checkpoint at step 10)."""
     _, _, naming, facts = facts_world
     sentences = [naming.grammar.render(f, "plain") for f in facts]
     tokenizer = word_tokenizer(sentences)
     config = FinetuneConfig(data=str(tmp_path), method="full", steps=20, batch_size=8, learning_rate=1e-3,
                             checkpoint_every=10, max_length=32)
     examples = [("", s) for s in sentences]
-
     whole = tmp_path / "whole"
     whole.mkdir()
     reference = Trainer(tiny_model(len(tokenizer)), tokenizer, config, whole).train(examples)
-
-    class Stop(Exception):
-        pass
-
-    def stop_at_15(step, total, loss):
-        if step == 15:
-            raise Stop
-
-    broken = tmp_path / "broken"
-    broken.mkdir()
+    run = tmp_path / name
+    run.mkdir()
     with pytest.raises(Stop):
-        Trainer(tiny_model(len(tokenizer)), tokenizer, config, broken, progress=stop_at_15).train(examples)
+        Trainer(tiny_model(len(tokenizer)), tokenizer, config, run, progress=stop_at_15).train(examples)
+    return config, tokenizer, examples, reference, run
+
+
+def test_interrupted_finetune_resumes_where_it_stopped(facts_world, tmp_path):
+    """Stopped after a checkpoint, a rerun continues from it and ends like an uninterrupted run."""
+    config, tokenizer, examples, reference, broken = interrupted_run(facts_world, tmp_path, "broken")
     resumed = Trainer(tiny_model(len(tokenizer)), tokenizer, config, broken)
     rest = resumed.train(examples)
     assert len(rest) == 10  # steps 11..20 after the checkpoint at 10
@@ -196,27 +203,7 @@ def test_checkpoint_staging_of_a_killed_run_is_removed_and_a_checkpoint_moved_as
 
     from test_outdir import dead_pid
 
-    _, _, naming, facts = facts_world
-    sentences = [naming.grammar.render(f, "plain") for f in facts]
-    tokenizer = word_tokenizer(sentences)
-    config = FinetuneConfig(data=str(tmp_path), method="full", steps=20, batch_size=8, learning_rate=1e-3,
-                            checkpoint_every=10, max_length=32)
-    examples = [("", s) for s in sentences]
-    whole = tmp_path / "whole"
-    whole.mkdir()
-    reference = Trainer(tiny_model(len(tokenizer)), tokenizer, config, whole).train(examples)
-
-    class Stop(Exception):
-        pass
-
-    def stop_at_15(step, total, loss):
-        if step == 15:
-            raise Stop
-
-    run = tmp_path / "run"
-    run.mkdir()
-    with pytest.raises(Stop):
-        Trainer(tiny_model(len(tokenizer)), tokenizer, config, run, progress=stop_at_15).train(examples)
+    config, tokenizer, examples, reference, run = interrupted_run(facts_world, tmp_path, "run")
     dead, live = dead_pid(), os.getppid()  # killed between moving the checkpoint aside and putting the new one
     (run / "checkpoint").rename(run / f".checkpoint.old-{dead}")
     for name in (f".checkpoint.tmp-{dead}", f".checkpoint.tmp-{live}", ".checkpoint.tmp"):
