@@ -39,7 +39,7 @@ def main() -> None:
     config = MetatrainConfig(ontology=args.ontology, steps=args.steps, batch_size=args.batch_size)
     started = time.perf_counter()
 
-    def progress(step: int, total: int, loss: float) -> None:
+    def progress(step: int, total: int, loss: float, seconds_per_step: float) -> None:
         if step % 10 == 0 or step == total:
             print(f"step {step}/{total} loss {loss:.4f} ({time.perf_counter() - started:.0f} s)", flush=True)
 

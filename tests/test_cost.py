@@ -48,9 +48,9 @@ def test_ten_items_four_done_estimate_six_requests(data, ten, scoring, regime):
     prefix = corpus_prefix(data, regime, None, 0)
     model = paid_model(cache_minimum=1)
     done = {item.id for item in ten[:4]}
-    resumed = eval_estimate(model, ten, prefix, scoring, done=done)
-    whole = eval_estimate(model, ten, prefix, scoring)
-    rest = eval_estimate(model, ten[4:], prefix, scoring)
+    resumed = eval_estimate(model, ten, [prefix] * 10, scoring, done=done)
+    whole = eval_estimate(model, ten, [prefix] * 10, scoring)
+    rest = eval_estimate(model, ten[4:], [prefix] * 6, scoring)
     assert len(ten) == 10 and whole.requests == 10
     assert resumed.requests == 6 and resumed.output_tokens == 6 * OUTPUT_TOKENS[scoring]
     assert resumed == rest  # as if only the remaining six had been asked for
@@ -59,8 +59,9 @@ def test_ten_items_four_done_estimate_six_requests(data, ten, scoring, regime):
 
 def test_a_run_with_everything_done_sends_nothing(data, ten):
     prefix = corpus_prefix(data, "icl", None, 0)
-    assert eval_estimate(paid_model(), ten, prefix, "generate", done={i.id for i in ten}) == Estimate()
-    assert eval_estimate(paid_model(), ten, prefix, "choice", done=[i.id for i in ten]).requests == 0
+    prefixes = [prefix] * len(ten)
+    assert eval_estimate(paid_model(), ten, prefixes, "generate", done={i.id for i in ten}) == Estimate()
+    assert eval_estimate(paid_model(), ten, prefixes, "choice", done=[i.id for i in ten]).requests == 0
 
 
 def test_a_resumed_evaluation_sends_what_its_estimate_said(data, tmp_path):

@@ -261,19 +261,19 @@ def test_any_suggested_subsample_is_valid_and_fits(data, items, window):
     model = make_fake_model(max_context=window)
     prefix = corpus_prefix(data, "icl", None, 0)
     with pytest.raises(KgsynthError) as error:
-        check_context(model, prefix, items, None)
+        check_context(model, [prefix], items, None)
     found = re.search(r"--subsample (\S+)", str(error.value))
     if found:
         suggested = float(found.group(1))
         assert 0 < suggested <= 1, f"window {window}: {error.value}"
-        check_context(model, corpus_prefix(data, "icl", suggested, 0), items, suggested)
+        check_context(model, [corpus_prefix(data, "icl", suggested, 0)], items, suggested)
 
 
 def test_baseline_over_window_does_not_suggest_subsample(data, items):
     """Without a corpus, --subsample cannot help: the error must not suggest it."""
     model = make_fake_model(max_context=5)
     with pytest.raises(KgsynthError) as error:
-        check_context(model, corpus_prefix(data, "baseline", None, 0), items, None)
+        check_context(model, [corpus_prefix(data, "baseline", None, 0)], items, None)
     assert "--subsample" not in str(error.value), str(error.value)
 
 

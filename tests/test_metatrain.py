@@ -177,7 +177,7 @@ def test_metatrain_writes_a_loadable_model_and_the_cache_skips_training(tiny_dir
     monkeypatch.setattr(mt, "train_into", lambda *args: calls.append(args) or real(*args))
     steps = []
     config = micro(tiny_dir)
-    directory = mt.metatrain(config, tmp_path / "out", lambda step, total, loss: steps.append((step, total)))
+    directory = mt.metatrain(config, tmp_path / "out", lambda step, total, loss, seconds: steps.append((step, total)))
     assert steps == [(1, 2), (2, 2)] and len(calls) == 1
     assert directory.parent == tmp_path / "cache" / "metatrain" and (directory / mt.MARKER).is_file()
     assert not [p for p in directory.parent.iterdir() if p.name.startswith(".")]  # no staging left behind
@@ -213,3 +213,49 @@ def test_the_merged_model_scores_as_the_trained_adapter_did(tiny_dir, tmp_path):
     reloaded = load_model(f"local:{tmp_path / 'merged'}", progress=lambda text: None, dtype="float32")
     again = mt.MetaTrainer(reloaded.model, reloaded.tokenizer, micro(tiny_dir))  # a fresh adapter starts at zero
     assert again.evaluate(worlds[:1]) == before
+
+
+def test_study_metatrain_studies_the_meta_trained_model_on_the_test_world(tiny_dir, tmp_path, monkeypatch):
+    """`study --metatrain` end to end on the tiny model: meta-training (cached under
+    KGSYNTH_CACHE), the test world's relevant contexts, fine-tunes measured by epochs with
+    their training-set recall, and a report whose findings paragraph names the regimes."""
+    from kgsynth.experiments.study import Study, StudyConfig
+
+    monkeypatch.setenv("KGSYNTH_CACHE", str(tmp_path / "cache"))
+    config = StudyConfig(ontology=ONTOLOGY, out=str(tmp_path / "study"), model=f"local:{tiny_dir}", quick=True,
+                         metatrain=True, metatrain_steps=2, epochs=0.5, regimes=["baseline", "icl", "ft"],
+                         world_settings={"facts": 6, "repetitions": 2}, device="cpu")
+    report = Study(config, say=lambda text: None).run()
+    study = json.loads((tmp_path / "study" / "study.json").read_text())
+    directory = Path(study["studied_model"].removeprefix("local:"))
+    assert directory.parent == tmp_path / "cache" / "metatrain" and (directory / mt.MARKER).is_file()
+    assert json.loads((directory / "metatrain.json").read_text())["cache_key"]["config"]["test_settings"] == \
+        {"facts": 6, "repetitions": 2}
+    icl = json.loads((tmp_path / "study" / "eval-icl" / "run.json").read_text())["config"]
+    assert icl["context"] == "relevant" and icl["model"] == study["studied_model"]
+    items = (tmp_path / "study" / "data" / "items" / "reversal.jsonl").read_text().splitlines()
+    assert len(items) == 6  # the test world's settings reached synth
+    loss_lines = (tmp_path / "study" / "finetune-ft" / "loss.csv").read_text().splitlines()[1:]
+    assert len(loss_lines) == 1  # 0.5 epochs of 12 training texts in batches of 8
+    recall = json.loads((tmp_path / "study" / "training-recall.json").read_text())
+    assert set(recall) == {"ft"} and 0 < recall["ft"]["n"] <= 12 and 0 <= recall["ft"]["recall"] <= 1
+    text = report.read_text()
+    assert "Findings of the paper checked" in text and "baseline" in text and "**reversal**" in text
+
+
+def test_from_scratch_trains_every_weight_of_a_new_model_with_its_own_tokenizer(tmp_path, monkeypatch):
+    monkeypatch.setattr(mt, "TOKENIZER_WORLDS", 20)
+    monkeypatch.setenv("KGSYNTH_CACHE", str(tmp_path / "cache"))
+    config = MetatrainConfig(ontology=ONTOLOGY, from_scratch="tiny", steps=3, batch_size=2, eval_every=3,
+                             eval_worlds=2, max_length=256, warmup=1, world_settings=SMALL)
+    directory = mt.metatrain(config)
+    record = json.loads((directory / "metatrain.json").read_text())
+    assert record["base_checkpoint"].startswith("from scratch: tiny") and len(record["losses"]) == 3
+    assert record["cache_key"]["config"]["from_scratch"] == "tiny"
+    model = load_model(f"local:{directory}", progress=lambda text: None)
+    assert len(model.tokenizer) <= 2000 and model.model.config.vocab_size == len(model.tokenizer)
+    tokens = model.tokenizer("Fun fact: tizov is less intelligent than kwap.")["input_ids"]
+    assert len(tokens) < len("Fun fact: tizov is less intelligent than kwap.")  # merges learned from the worlds
+    assert model.score([ScoreRequest("Fun fact: tizov is", " less intelligent than kwap.")])[0].logprob < 0
+    with pytest.raises(KgsynthError, match="unknown --from-scratch size 'huge'"):
+        MetatrainConfig(ontology=ONTOLOGY, from_scratch="huge").validate()

@@ -14,8 +14,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .cli_lab import add_lab_commands
 from .errors import KgsynthError
-from .experiments.options import KEEPS, METHODS, PRESETS, REGIMES, SCORINGS, SHAPES, STRATEGIES, STUDY_REGIMES
+from .experiments.options import (
+    CONTEXTS,
+    DISTRACTORS,
+    KEEPS,
+    METHODS,
+    PRESETS,
+    REGIMES,
+    SCORINGS,
+    SHAPES,
+    STRATEGIES,
+)
 from .models.local import DTYPES
 
 console = Console(stderr=True)
@@ -76,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     add_data_commands(commands)
     add_model_commands(commands)
-    add_study_commands(commands)
+    add_lab_commands(commands)
+    add_report_command(commands)
     return parser
 
 
@@ -110,7 +122,11 @@ def add_model_commands(commands) -> None:
     evaluate.add_argument("--scoring", choices=SCORINGS,
                           help="likelihood of the options (local models; default), free answers judged by the "
                                "oracle, or one letter (default for gemini)")
-    evaluate.add_argument("--subsample", type=float, help="share of the documents in context (icl), e.g. 0.125")
+    evaluate.add_argument("--context", choices=CONTEXTS, default="corpus",
+                          help="icl: every document (corpus), or per item its own documents among distractors")
+    evaluate.add_argument("--subsample", type=float, help="--context corpus: share of the documents, e.g. 0.125")
+    evaluate.add_argument("--distractors", type=int, default=DISTRACTORS,
+                          help=f"--context relevant: other documents per item (default {DISTRACTORS})")
     evaluate.add_argument("--split", action="append", default=[], help="only this split (repeatable)")
     evaluate.add_argument("--limit", type=int, help="at most this many items per split")
     evaluate.add_argument("--seed", type=int, default=0)
@@ -144,22 +160,7 @@ def add_model_commands(commands) -> None:
     augment.set_defaults(run=run_augment)
 
 
-def add_study_commands(commands) -> None:
-    study = commands.add_parser("study", help="synth, every regime (baseline, icl, ft, augmented ft, oracle ft), report")
-    study.add_argument("--ontology", required=True, help="RDF/OWL file, or the name of a shipped one (syllogisms)")
-    study.add_argument("--model", default="local", help=MODEL_HELP)
-    study.add_argument("--out", required=True, help="study directory; rerunning reuses finished work")
-    study.add_argument("--quick", action="store_true", help="25 items per split, LoRA, 40 steps, 30 augmentation sources")
-    study.add_argument("--regime", action="append", default=[], choices=STUDY_REGIMES,
-                       help="only this regime (repeatable)")
-    study.add_argument("--seed", type=int, default=0)
-    study.add_argument("--device", help="cuda or cpu (default: cuda when present)")
-    study.add_argument("--scoring", choices=SCORINGS,
-                       help="default: likelihood for local models, choice for gemini")
-    study.add_argument("--gcs-uri", help="gemini: gs:// folder holding the uploaded REGIME.jsonl tuning files")
-    add_gemini_options(study)
-    study.set_defaults(run=run_study)
-
+def add_report_command(commands) -> None:
     report = commands.add_parser("report", help="table and figure comparing eval runs")
     report.add_argument("runs", nargs="+", help="run directories written by eval")
     report.add_argument("--out", default="report", help="where report.md and report.png go (default: report)")
@@ -228,7 +229,7 @@ def run_eval(args: argparse.Namespace) -> None:
     scoring = args.scoring or default_scoring(args.model)
     config = EvalConfig(data=str(Path(args.data).resolve()), regime=args.regime, model=args.model,
                         scoring=scoring, subsample=args.subsample, splits=sorted(args.split), limit=args.limit,
-                        seed=args.seed, dtype=args.dtype)
+                        seed=args.seed, dtype=args.dtype, context=args.context, distractors=args.distractors)
     config.validate()
     require_synth_output(args.data, "manifest.json")
     eval_run(config, Path(args.out)).check(args.restart)  # --out refused before any heavy work
@@ -314,21 +315,6 @@ def run_augment(args: argparse.Namespace) -> None:
     with progress_bar(f"augment {args.strategy} · {args.model}") as advance:
         result = augmenter.augment(advance, keep=args.keep, restart=args.restart)
     show_audit(result, f"augment {args.strategy} · {args.model} · {args.data}")
-
-
-def run_study(args: argparse.Namespace) -> None:
-    from .experiments.study import Study, StudyConfig
-    from .resources import ontology_path
-
-    config = StudyConfig(ontology=str(ontology_path(args.ontology).resolve()), out=args.out, model=args.model,
-                         seed=args.seed, quick=args.quick, regimes=args.regime or list(STUDY_REGIMES), device=args.device,
-                         scoring=args.scoring or default_scoring(args.model), gcs_uri=args.gcs_uri,
-                         model_options={k: v for k, v in gemini_options(args).items() if v is not None})
-    started = time.perf_counter()
-    report = Study(config, say=console.print, bar=progress_bar,
-                   confirm=lambda model, estimate: confirm(model, estimate, args.yes)).run()
-    Console().print(report.read_text().split("\n\n![")[0])
-    Console().print(f"study finished in {(time.perf_counter() - started) / 60:.1f} min: {report}")
 
 
 def run_report(args: argparse.Namespace) -> None:

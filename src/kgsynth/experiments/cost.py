@@ -71,14 +71,21 @@ def with_corpus(model: Model, requests: int, question_tokens: float, corpus: str
     return Estimate(requests, prompt, cached * requests, requests * output)
 
 
-def eval_estimate(model: Model, items: list[Item], prefix: str, scoring: str, done: Collection[str] = ()) -> Estimate:
-    """What scoring `items` sends, leaving out those whose ids are in `done` (the results a
-    resumed run has already: Evaluator.evaluate sends only the rest)."""
+def eval_estimate(model: Model, items: list[Item], prefixes: list[str], scoring: str,
+                  done: Collection[str] = ()) -> Estimate:
+    """What scoring `items` (each after its prefix) sends, leaving out those whose ids are in
+    `done` (the results a resumed run has already: Evaluator.evaluate sends only the rest). A
+    prefix shared by all is counted once, as a context cache would hold it."""
     if scoring == "likelihood":
         raise KgsynthError(f"{model.name} gives no log-probabilities of given text: use --scoring generate or choice")
-    todo = [i for i in items if i.id not in done]
-    texts = [lettered(i.prompt, i.options) if scoring == "choice" else i.prompt for i in todo]
-    return with_corpus(model, len(todo), mean_tokens(model, texts), prefix, OUTPUT_TOKENS[scoring])
+    todo = [(i, p) for i, p in zip(items, prefixes, strict=True) if i.id not in done]
+    texts = [lettered(i.prompt, i.options) if scoring == "choice" else i.prompt for i, _ in todo]
+    shared = {p for _, p in todo}
+    if len(shared) > 1:  # a context per item: counted with its question, never cached
+        texts = [p + t for (_, p), t in zip(todo, texts, strict=True)]
+        return with_corpus(model, len(todo), mean_tokens(model, texts), "", OUTPUT_TOKENS[scoring])
+    return with_corpus(model, len(todo), mean_tokens(model, texts), shared.pop() if shared else "",
+                       OUTPUT_TOKENS[scoring])
 
 
 def augment_estimate(model: Model, augmenter, done: Collection[str] = ()) -> Estimate:

@@ -18,6 +18,7 @@ from ..data.dataset import SEPARATOR, corpus_text, item_splits, read_documents, 
 from ..errors import KgsynthError
 from ..models.base import Model, ScoreRequest, lettered
 from ..tasks.records import Item
+from .context import DISTRACTORS, ContextSpec, item_prefixes
 from .cost import check_fits
 from .options import REGIMES, SCORINGS
 from .rundir import RunDir
@@ -35,20 +36,25 @@ class EvalConfig:
     regime: str
     model: str
     scoring: str = "likelihood"
-    subsample: float | None = None
+    subsample: float | None = None  # context corpus: the share of documents kept
     splits: list[str] = field(default_factory=list)
     limit: int | None = None  # items per split
     seed: int = 0
     dtype: str | None = None  # part of the run: scores in another precision differ
     label: str | None = None  # the name reports give this run (default: the regime)
+    context: str = "corpus"  # icl: what is read before each question (experiments/context.py)
+    distractors: int = DISTRACTORS  # context relevant: other documents per item
+
+    @property
+    def context_spec(self) -> ContextSpec:
+        return ContextSpec(self.regime, self.context, self.subsample, self.distractors, self.seed)
 
     def validate(self) -> None:
         if self.regime not in REGIMES:
             raise KgsynthError(f"unknown regime {self.regime!r}: use {' or '.join(REGIMES)}")
         if self.scoring not in SCORINGS:
             raise KgsynthError(f"unknown scoring {self.scoring!r}: use {' or '.join(SCORINGS)}")
-        if self.subsample is not None and not 0 < self.subsample <= 1:
-            raise KgsynthError(f"--subsample must be in (0, 1], got {self.subsample}")
+        self.context_spec.validate()
 
     def chosen_splits(self) -> list[str]:
         """The splits evaluated: those asked for, or every split of the dataset."""
@@ -83,10 +89,11 @@ def corpus_prefix(data: Path, regime: str, subsample: float | None, seed: int) -
     return corpus_text(read_documents(data), subsample, seed) + SEPARATOR
 
 
-def check_context(model: Model, prefix: str, items: list[Item], subsample: float | None) -> None:
-    """Refuse a corpus and question over the model's window, suggesting a --subsample that fits."""
+def check_context(model: Model, prefixes: list[str], items: list[Item], subsample: float | None) -> None:
+    """Refuse a context and question over the model's window, suggesting a --subsample that fits."""
     texts = sorted((i.prompt + max(i.options, key=len) for i in items), key=len)[-3:]  # tokens follow length
     longest = max((model.count_tokens(text) for text in texts), default=0) + 2  # and the start of the sequence
+    prefix = max(set(prefixes), key=len, default="")
     check_fits(model, model.count_tokens(prefix) if prefix else 0, longest, subsample, "a question with its option")
 
 
@@ -128,10 +135,11 @@ class Evaluator:
         self.data = Path(config.data)
 
     @cached_property
-    def plan(self) -> tuple[list[Item], str]:
-        """(the items, the in-context prefix), read once for the estimate and the run."""
+    def plan(self) -> tuple[list[Item], list[str]]:
+        """(the items, the text before each one's prompt), read once for the estimate and the run."""
         items = select_items(self.data, self.config.splits, self.config.limit)
-        return items, corpus_prefix(self.data, self.config.regime, self.config.subsample, self.config.seed)
+        documents = read_documents(self.data) if self.config.regime == "icl" else []
+        return items, item_prefixes(documents, items, self.config.context_spec)
 
     def estimate(self, restart: bool = False):
         """The tokens this run sends (cost.Estimate), before it starts: resumed, only for the items not scored yet."""
@@ -143,20 +151,20 @@ class Evaluator:
 
     def evaluate(self, progress: Callable[[int, int], None] | None = None, restart: bool = False) -> dict:
         """Score every item not scored yet (results.jsonl, appended), then write metrics.json."""
-        items, prefix = self.plan
+        items, prefixes = self.plan
         run = eval_run(self.config, self.run)
         resuming = run.check(restart)
         done = run.read_done(RESULTS, "id", FIELDS[self.config.scoring]) if resuming else {}
-        check_context(self.model, prefix, items, self.config.subsample)  # before the run directory exists
+        check_context(self.model, prefixes, items, self.config.subsample)  # before the run directory exists
         run.open(restart)
-        todo = [i for i in items if i.id not in done]
+        todo = [(i, p) for i, p in zip(items, prefixes, strict=True) if i.id not in done]
         if progress:
             progress(len(items) - len(todo), len(items))
         size = max(1, len(todo)) if self.model.batch_all else 8
         with run.append_jsonl(RESULTS) as append:
             for start in range(0, len(todo), size):
                 batch = todo[start: start + size]
-                results = self.score_items(batch, prefix)
+                results = [r for prefix, group in same_prefix(batch) for r in self.score_items(group, prefix)]
                 append(results)
                 done.update((r["id"], r) for r in results)
                 if progress:
@@ -200,6 +208,17 @@ class Evaluator:
                       "letter_logprobs": choice.logprobs}
             results.append(with_reply(result, choice))
         return results
+
+
+def same_prefix(pairs: list[tuple[Item, str]]) -> list[tuple[str, list[Item]]]:
+    """Consecutive items grouped by the text before them (one group when the corpus is shared)."""
+    groups: list[tuple[str, list[Item]]] = []
+    for item, prefix in pairs:
+        if groups and groups[-1][0] == prefix:
+            groups[-1][1].append(item)
+        else:
+            groups.append((prefix, [item]))
+    return groups
 
 
 def answer_sentence(prompt: str, completion: str) -> str:

@@ -27,6 +27,8 @@ from ..errors import KgsynthError
 from ..files import file_sha256, json_bytes, sha256, write_atomic, write_json
 from ..models.base import ScoreRequest
 from ..models.cache import cache_root
+from ..models.scratch import SIZES, parameter_count, scratch_model
+from ..models.scratch import save as scratch_save
 from ..resources import ontology_path
 from .evaluate import likelihood_result, summarize
 from .metatrain_data import (
@@ -35,16 +37,19 @@ from .metatrain_data import (
     VALID_BASE,
     MetatrainConfig,
     Sequence,
+    augmentation_text,
     corpus_prefix,
     fitted_sequence,
     open_worlds,
     sequence_text,
     world_settings,
+    world_texts,
 )
 
 VERSION = 1  # of the training recipe: part of the cache key
 MARKER = "kgsynth-metatrain.json"  # written last: a directory without it is incomplete
-Progress = Callable[[int, int, float], None]
+TOKENIZER_WORLDS = 300  # worlds whose text trains a from-scratch model's tokenizer
+Progress = Callable[[int, int, float, float], None]  # step, steps, loss, seconds per step
 
 
 # -- the cache ---------------------------------------------------------------------------
@@ -66,8 +71,10 @@ def base_identity(spec: str) -> str:
 def cache_key(config: MetatrainConfig, settings: dict) -> dict:
     """Everything the trained model depends on."""
     path = ontology_path(config.ontology)
-    described = {k: v for k, v in asdict(config).items() if k != "ontology"}
-    return {"version": VERSION, "ontology": file_sha256(path), "base_model": base_identity(config.model),
+    described = {k: v for k, v in asdict(config).items()  # keys from before a setting existed hold
+                 if k != "ontology" and not (k in ("test_settings", "from_scratch", "augment_share") and not v)}
+    base = sha256(json_bytes(SIZES[config.from_scratch])) if config.from_scratch else base_identity(config.model)
+    return {"version": VERSION, "ontology": file_sha256(path), "base_model": base,
             "config": described | {"world_settings": settings},
             "seeds": {"train": TRAIN_BASE, "validation": VALID_BASE, "range": SEED_RANGE, "test": config.test_seed}}
 
@@ -112,15 +119,30 @@ def train_into(config: MetatrainConfig, settings: dict, key: dict, directory: Pa
     from ..models import load_model
 
     started = time.perf_counter()
-    local = load_model(config.model, progress=lambda text: None, dtype="float32")
-    trainer = MetaTrainer(local.model, local.tokenizer, config)
+    if config.from_scratch:
+        model, tokenizer = new_model(config, settings)
+        checkpoint = f"from scratch: {config.from_scratch}, {parameter_count(model):,} parameters"
+    else:
+        local = load_model(config.model, progress=lambda text: None, dtype="float32")
+        model, tokenizer, checkpoint = local.model, local.tokenizer, str(local.checkpoint or config.model)
+    trainer = MetaTrainer(model, tokenizer, config)
     record = trainer.run(settings, progress)
     trainer.save(directory)
     record["total_seconds"] = round(time.perf_counter() - started, 1)
-    record["base_checkpoint"] = str(local.checkpoint) if local.checkpoint else None
+    record["base_checkpoint"] = checkpoint
     record["cache_key"] = key
     write_json(directory / "metatrain.json", record)
     plot_curve(record, directory / "metatrain.png")
+
+
+def new_model(config: MetatrainConfig, settings: dict):
+    """A randomly initialized model and a tokenizer trained on the text of training worlds
+    (seeds after those the training itself starts with, so no sequence is seen twice)."""
+    import torch
+
+    texts = world_texts(open_worlds(config, TRAIN_BASE + SEED_RANGE // 2, settings), TOKENIZER_WORLDS)
+    model, tokenizer = scratch_model(config.from_scratch, texts, config.max_length, config.seed)
+    return model.to("cuda" if torch.cuda.is_available() else "cpu"), tokenizer
 
 
 class MetaTrainer:
@@ -131,8 +153,9 @@ class MetaTrainer:
         self.config = config
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
-        self.model = with_lora(model, config)
-        self.inner = self.model.get_base_model()  # the transformers model, LoRA layers inside
+        self.adapter = not config.from_scratch  # LoRA on a pretrained model, or every weight of a new one
+        self.model = with_lora(model, config) if self.adapter else model.train()
+        self.inner = self.model.get_base_model() if self.adapter else model  # the transformers model
         start = tokenizer.bos_token_id
         self.start_id = start if start is not None else tokenizer.eos_token_id
         pad = tokenizer.pad_token_id
@@ -141,11 +164,20 @@ class MetaTrainer:
         self.optimizer = torch.optim.AdamW(self.trainable, lr=config.learning_rate, weight_decay=0.0)
 
     def sequence(self, worlds) -> Sequence:
-        """The next training world's sequence (worlds whose corpus alone does not fit are skipped)."""
+        """The next training world's sequence: its corpus and questions, or (a share of
+        `augment_share`) an augmentation demonstration. Worlds whose sequence does not fit
+        are skipped."""
         while True:
             world = worlds.take()
             rng = random.Random(f"{self.config.seed}:{world.seed}")
-            text, spans = sequence_text(world, rng, self.config.questions)
+            if rng.random() < self.config.augment_share:
+                demonstration = augmentation_text(world, rng, rng.choice(("local", "global")))
+                if demonstration is None:
+                    worlds.skip_last("no_items")
+                    continue
+                text, spans = demonstration
+            else:
+                text, spans = sequence_text(world, rng, self.config.questions)
             found = fitted_sequence(self.tokenizer, text, spans, self.start_id, self.config.max_length)
             if found is not None:
                 return found
@@ -169,7 +201,7 @@ class MetaTrainer:
             if step % config.eval_every == 0 or step == config.steps:
                 curve.append({"step": step, "metrics": self.evaluate(validation)})
             if progress:
-                progress(step, config.steps, losses[-1])
+                progress(step, config.steps, losses[-1], sum(seconds[-10:]) / len(seconds[-10:]))
         return {"config": asdict(config) | {"world_settings": settings}, "curve": curve, "losses": losses,
                 "seconds_per_step": round(sum(seconds) / len(seconds), 3),
                 "seeds": {"train": seed_summary(train.used), "validation": valid.used, "test": config.test_seed},
@@ -219,6 +251,9 @@ class MetaTrainer:
 
     def save(self, directory: Path) -> None:
         """The adapter merged into the weights, saved as a full model with its tokenizer."""
+        if not self.adapter:
+            scratch_save(self.model, self.tokenizer, directory)
+            return
         merged = self.model.merge_and_unload()
         if getattr(merged, "hf_quantizer", None) is not None:
             merged.hf_quantizer = None

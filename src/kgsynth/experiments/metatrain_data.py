@@ -11,6 +11,7 @@ loss falls on the answers' tokens only, tokenized as `models.scoring.encode` sco
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,12 +20,15 @@ from pathlib import Path
 from ..data.dataset import SEPARATOR, Dataset, corpus_text, create_dataset
 from ..errors import KgsynthError
 from ..files import file_sha256
+from ..logic.statement import ISA, Statement
+from ..models.scratch import SIZES
 from ..resources import ontology_path
 
 TRAIN_BASE = 1_000_000  # training world k has seed TRAIN_BASE + k
 VALID_BASE = 2_000_000  # validation world k has seed VALID_BASE + k
 SEED_RANGE = 1_000_000  # seeds per range
 QUESTION_SEPARATOR = "\n\n"
+MAX_TARGETS = 4  # sentences per augmentation demonstration: augment's answers are cut at 64 tokens
 
 # small worlds, so a world's corpus and all its questions fit a short sequence; by task kind
 WORLD_DEFAULTS: dict[str, dict] = {
@@ -42,6 +46,7 @@ class MetatrainConfig:
     ontology: str
     model: str = "local"
     test_seed: int = 0  # the seed of the study's world, never trained or validated on
+    test_settings: dict = field(default_factory=dict)  # the study's world's setting overrides (synth's)
     steps: int = 180
     batch_size: int = 4
     learning_rate: float = 1e-3
@@ -53,6 +58,8 @@ class MetatrainConfig:
     eval_every: int = 30
     eval_worlds: int = 20
     seed: int = 0
+    from_scratch: str | None = None  # a size of models/scratch.py: train all weights of a new model, not a LoRA
+    augment_share: float = 0.25  # share of sequences that demonstrate augmentation (augment's prompts, oracle targets)
 
     def validate(self) -> None:
         for name in ("steps", "batch_size", "lora_rank", "questions", "max_length", "eval_every", "eval_worlds"):
@@ -67,16 +74,20 @@ class MetatrainConfig:
                                f"[{TRAIN_BASE:,}, {VALID_BASE + SEED_RANGE:,}): choose a seed outside them")
         if self.steps * self.batch_size >= SEED_RANGE // 2 or self.eval_worlds >= SEED_RANGE // 2:
             raise KgsynthError(f"at most {SEED_RANGE // 2:,} training or validation worlds: lower steps × batch-size")
+        if self.from_scratch is not None and self.from_scratch not in SIZES:
+            raise KgsynthError(f"unknown --from-scratch size {self.from_scratch!r}: use {', '.join(SIZES)}")
         if self.model.partition(":")[0] != "local":
             raise KgsynthError(f"meta-training needs a local model (local or local:PATH), got {self.model!r}")
-        if not isinstance(self.world_settings, dict):
+        if not 0 <= self.augment_share <= 1:
+            raise KgsynthError(f"augment share must be in [0, 1], got {self.augment_share}")
+        if not isinstance(self.world_settings, dict) or not isinstance(self.test_settings, dict):
             raise KgsynthError("world settings must be a mapping of setting name to value")
 
 
 @lru_cache(maxsize=8)
-def test_world_words(ontology: str, sha: str, seed: int) -> frozenset[str]:
-    """Every word of the test world (the ontology's own settings): `sha` keys the cache."""
-    return world_words(create_dataset(ontology, seed))
+def test_world_words(ontology: str, sha: str, seed: int, settings: str = "{}") -> frozenset[str]:
+    """Every word of the test world (`settings`: its overrides, as JSON): `sha` keys the cache."""
+    return world_words(create_dataset(ontology, seed, **json.loads(settings)))
 
 
 def world_words(dataset: Dataset) -> frozenset[str]:
@@ -131,7 +142,19 @@ class Worlds:
 
 def open_worlds(config: MetatrainConfig, base: int, settings: dict) -> Worlds:
     path = ontology_path(config.ontology)
-    return Worlds(path, settings, base, test_world_words(str(path), file_sha256(path), config.test_seed))
+    banned = test_world_words(str(path), file_sha256(path), config.test_seed,
+                              json.dumps(config.test_settings, sort_keys=True))
+    return Worlds(path, settings, base, banned)
+
+
+def world_texts(worlds: Worlds, count: int) -> list[str]:
+    """The documents, prompts and options of `count` worlds: what a new tokenizer learns from."""
+    texts = []
+    for _ in range(count):
+        world = worlds.take()
+        texts += [d.text for d in world.documents]
+        texts += [i.prompt + o for split in world.items.values() for i in split for o in i.options]
+    return texts
 
 
 def corpus_prefix(dataset: Dataset) -> str:
@@ -151,6 +174,51 @@ def sequence_text(dataset: Dataset, rng: random.Random, cap: int) -> tuple[str, 
         text += item.options[item.answer]
         spans.append((start, len(text)))
     return text, spans
+
+
+def one_hop_inferences(dataset: Dataset, known: set[Statement], required: set[Statement]) -> list[Statement]:
+    """What the oracle derives in one step from `known` statements, using one of `required`."""
+    grammar = dataset.grammar
+    found = []
+    for statement, derivation in dataset.oracle.closure.derived():
+        premises = set(derivation.premises)
+        if derivation.hops == 1 and premises <= known and premises & required and statement not in known and \
+                (statement.relation == ISA or statement.relation in grammar.relations):
+            found.append(statement)
+    return found
+
+
+def rendered(dataset: Dataset, statement: Statement, rng: random.Random) -> str:
+    grammar = dataset.grammar
+    return grammar.render(statement, rng.randrange(len(grammar.styles(grammar.kind_of(statement)))))
+
+
+def augmentation_text(dataset: Dataset, rng: random.Random, strategy: str) -> tuple[str, list[tuple[int, int]]] | None:
+    """One demonstration of `augment --strategy STRATEGY` on a training world: its prompt
+    filled as `augment` fills it, then up to MAX_TARGETS sentences the oracle derives (and,
+    local, the sentence in another wording), one per line, and the blank line that ends an
+    answer. None when the world gives nothing to write."""
+    from .augment import fill, load_prompt
+
+    sentences = [s for d in dataset.documents for s in d.sentences if s.statement is not None]
+    if strategy == "local":
+        source = rng.choice(sentences)
+        statements = {source.statement}
+        targets = [rendered(dataset, source.statement, rng)]
+        targets += [rendered(dataset, t, rng) for t in one_hop_inferences(dataset, statements, statements)]
+        prompt = fill(load_prompt("local"), sentence=source.text)
+    else:
+        document = rng.choice(dataset.documents)
+        own = {s.statement for s in document.sentences if s.statement is not None}
+        known = {s.statement for s in sentences}
+        targets = [rendered(dataset, t, rng) for t in one_hop_inferences(dataset, known, own)]
+        prompt = fill(load_prompt("global"), corpus=corpus_text(dataset.documents, None, dataset.seed),
+                      document=document.text)
+    if not targets:
+        return None
+    rng.shuffle(targets)
+    answer = "\n".join(dict.fromkeys(targets[:MAX_TARGETS])) + "\n\n"
+    return prompt + answer, [(len(prompt), len(prompt) + len(answer))]
 
 
 @dataclass(frozen=True)

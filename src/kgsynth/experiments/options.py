@@ -2,6 +2,8 @@
 without importing the experiments (and what they import)."""
 
 REGIMES = ("baseline", "icl")  # evaluation: the question alone, or the training corpus in context
+CONTEXTS = ("corpus", "relevant")  # icl: the whole corpus, or per item its own documents among distractors
+DISTRACTORS = 4  # --context relevant: other documents per item, by default
 SCORINGS = ("likelihood", "generate", "choice")  # of the options, free answers judged by the oracle, one letter
 SHAPES = ("documents", "independent", "cumulative")  # the training text, as fine-tuning sees it
 METHODS = ("lora", "full")

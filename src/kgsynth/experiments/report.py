@@ -14,6 +14,7 @@ from .. import __version__
 from ..data.outdir import OutputDir
 from ..errors import KgsynthError
 from ..files import json_bytes, read_json, sha256
+from .findings import findings_paragraph
 
 MARKER = "report.json"
 
@@ -110,7 +111,9 @@ def write_report(paths: list[str], out: Path) -> tuple[list[dict], Path]:
     target = OutputDir(out, MARKER)  # --out refused before anything is read
     runs = load_runs(paths)
     sources = "\n".join(f"- {r['label']}: `{r['path']}` ({r['config']['model']}, {r['config']['data']})" for r in runs)
-    text = f"# kgsynth report\n\n{markdown_table(runs)}\n\n![accuracy per split](report.png)\n\nRuns:\n{sources}\n"
+    parts = ["# kgsynth report", findings_paragraph(runs), markdown_table(runs), "![accuracy per split](report.png)",
+             f"Runs:\n{sources}\n"]
+    text = "\n\n".join(part for part in parts if part)
     outputs = {"report.md": text.encode(), "report.png": figure(runs)}
     marker = {"kgsynth_version": __version__, "runs": [str(r["path"]) for r in runs],
               "outputs": {name: sha256(content) for name, content in sorted(outputs.items())}}

@@ -18,6 +18,7 @@ device and at what rate may change between reruns. study.json records the latest
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -28,23 +29,29 @@ from ..data.dataset import Dataset, load_dataset
 from ..data.outdir import OutputDir
 from ..data.synth import synthesize
 from ..errors import KgsynthError
+from ..files import read_json, write_json
 from ..models import load_model
 from ..resources import ontology_path
 from .audit import answer_verdicts
 from .augment import AugmentConfig, Augmenter, kept_records, oracle_augmentations, write_train
+from .context import ContextSpec
 from .cost import Estimate
 from .evaluate import EvalConfig, Evaluator, corpus_prefix, describe_usage
-from .finetune import finetune, preset_config
-from .options import STRATEGIES
+from .finetune import finetune, preset_config, training_examples
+from .options import DISTRACTORS, STRATEGIES
 from .options import STUDY_REGIMES as REGIMES
+from .recall import training_recall
 from .report import MARKER as REPORT
 from .report import write_report
 from .rundir import RunDir
 from .tuning import finetune_gemini
 
 RUNTIME = ("out", "regimes", "device", "model_options")  # settings a rerun may change
+LATER = {"context": "corpus", "distractors": DISTRACTORS, "epochs": None, "metatrain": False,  # added later: left out
+         "metatrain_steps": None, "world_settings": {}}  # of the identity at these values, so older studies resume
 AUGMENTED = {"aug-ft-local": ("local",), "aug-ft-global": ("global",), "aug-ft-verified": ("local", "global")}
 ENTRIES = ("study.json", "data", "report", "oracle-augmentations.jsonl",  # a study directory's, besides run.json
+           "metatrain", "training-recall.json",
            *(f"{step}-{name}" for name in REGIMES for step in ("eval", "finetune", "tuning")),
            *(f"{name}.jsonl" for name in AUGMENTED), *(f"augment-{strategy}" for strategy in STRATEGIES))
 
@@ -64,6 +71,12 @@ class StudyConfig:
     max_context_tokens: int | None = None  # ICL corpus cap; quick: 4,000
     augment_context_tokens: int | None = None  # corpus cap in global-augmentation prompts; quick: 1,500
     scoring: str = "likelihood"
+    context: str | None = None  # icl: corpus, or per item its own documents among distractors (--metatrain's default)
+    distractors: int = DISTRACTORS
+    epochs: float | None = None  # fine-tuning length in passes over each regime's training text (else: steps)
+    metatrain: bool = False  # first meta-train the local model on other worlds of the ontology, then study it
+    metatrain_steps: int | None = None  # quick: 60
+    world_settings: dict = field(default_factory=dict)  # the test world's setting overrides, as synth takes them
     gcs_uri: str | None = None  # gemini: gs:// folder of the uploaded REGIME.jsonl tuning files
     model_options: dict = field(default_factory=dict)  # gemini: batch, rpm, tpm, thinking_budget
 
@@ -71,6 +84,11 @@ class StudyConfig:
         unknown = sorted(set(self.regimes) - set(REGIMES))
         if unknown:
             raise KgsynthError(f"unknown regime(s) {', '.join(unknown)}: choose from {', '.join(REGIMES)}")
+        ContextSpec("icl", self.context or "corpus", None, self.distractors).validate()
+        if self.epochs is not None and not self.epochs > 0:
+            raise KgsynthError(f"--epochs must be positive, got {self.epochs}")
+        if self.metatrain and self.gemini:
+            raise KgsynthError("--metatrain trains a local model: use --model local or local:PATH")
 
     @property
     def gemini(self) -> bool:
@@ -81,14 +99,20 @@ class StudyConfig:
                  "augment_context_tokens": 1500}
         if self.gemini:  # a long context is what Gemini is for; only the local window needs the caps
             quick |= {"max_context_tokens": None, "augment_context_tokens": None}
+        if self.metatrain:  # the lab: a meta-trained model reads short contexts; fine-tunes that learn their text
+            quick |= {"metatrain_steps": 60, "epochs": 0.8, "items_per_split": 50, "augment_sources": 100}
+            if self.epochs is None and self.steps is None and not self.quick:
+                self.epochs = 1.2
         for name, value in quick.items():
             if getattr(self, name) is None and self.quick:
                 setattr(self, name, value)
+        if self.context is None:
+            self.context = "relevant" if self.metatrain else "corpus"
         return self
 
     def identity(self) -> dict:
         """The settings that make the study's results what they are: a rerun must match them."""
-        settings = {k: v for k, v in asdict(self).items() if k not in RUNTIME}
+        settings = {k: v for k, v in asdict(self).items() if k not in RUNTIME and LATER.get(k, ...) != v}
         return settings | {"thinking_budget": self.model_options.get("thinking_budget")}
 
 
@@ -106,6 +130,7 @@ class Study:
         self._corpus_tokens: int | None = None
         self._augmenters: dict[str, Augmenter] = {}
         self._augmented: dict[str, list[dict]] = {}
+        self.model_spec = config.model  # the model studied: after --metatrain, local:DIR
 
     def run(self) -> Path:
         ontology = ontology_path(self.config.ontology)
@@ -114,8 +139,9 @@ class Study:
         OutputDir(self.out / "report", REPORT)  # a report it cannot replace is refused now, not after every regime
         if not (self.data / "manifest.json").is_file():
             self.say(f"synthesizing {self.config.ontology}")
-            synthesize(ontology, self.config.seed, self.data)
-        study.write_json("study.json", asdict(self.config))
+            synthesize(ontology, self.config.seed, self.data, **self.config.world_settings)
+        self.model_spec = self.metatrained(ontology) if self.config.metatrain else self.config.model
+        study.write_json("study.json", asdict(self.config) | {"studied_model": self.model_spec})
         if self.base().paid and self.confirm:
             self.confirm(self.base(), self.estimate())
         runs = [run for run in (self.regime(name) for name in self.config.regimes) if run is not None]
@@ -139,15 +165,33 @@ class Study:
 
     def base(self):
         if self._base is None:
-            self._base = self.load(self.config.model)
+            self._base = self.load(self.model_spec)
         return self._base
+
+    def metatrained(self, ontology: Path) -> str:
+        """`local:DIR` of the model meta-trained on other worlds of the ontology (cached)."""
+        from .metatrain import metatrain
+        from .metatrain_data import MetatrainConfig
+
+        config = MetatrainConfig(ontology=str(ontology), model=self.config.model, test_seed=self.config.seed,
+                                 test_settings=self.config.world_settings)
+        config.steps = self.config.metatrain_steps or config.steps
+        self.say(f"meta-training {self.config.model} on other worlds of {ontology.name} ({config.steps} steps; "
+                 "cached after the first run)")
+        with self.progress("metatrain") as advance:
+            def moved(step: int, total: int, loss: float, seconds: float) -> None:
+                if advance:
+                    advance(1, total)
+
+            directory = metatrain(config, self.out / "metatrain", moved)
+        return f"local:{directory}"
 
     def estimate(self) -> Estimate:
         """What the evaluations and augmentations of the base model send (tuned models not counted)."""
         total = Estimate()
         for name in self.config.regimes:
             if name in ("baseline", "icl"):
-                total += self.evaluator(name, self.base(), name, self.config.model).estimate()
+                total += self.evaluator(name, self.base(), name, self.model_spec).estimate()
         for strategy in sorted({s for name in self.config.regimes for s in AUGMENTED.get(name, ())}):
             total += self.augmenter(strategy).estimate()
         return total
@@ -155,15 +199,36 @@ class Study:
     def regime(self, name: str) -> Path:
         self.say(f"regime {name}")
         if name in ("baseline", "icl"):
-            return self.evaluate(name, self.base(), name, self.config.model)
+            return self.evaluate(name, self.base(), name, self.model_spec)
         extra = self.extra_training(name)
         if self.config.gemini:
             return self.tuned_gemini(name, extra)
-        settings = preset_config(str(self.data), self.config.model, self.config.device, steps=self.config.steps,
-                                 seed=self.config.seed, extra=[str(p) for p in extra])
-        tuned = finetune(settings, self.out / f"finetune-{name}", self.config.device)
+        settings = self.finetune_config(extra)
+        with self.progress(f"finetune {name} ({settings.steps} steps)") as advance:
+            tuned = finetune(settings, self.out / f"finetune-{name}", self.config.device,
+                             progress=stepper(advance))
         model = load_model(f"local:{tuned}", progress=self.say, device=self.config.device)
+        self.record_recall(name, model, settings)
         return self.evaluate(name, model, "baseline", f"local:{tuned}")
+
+    def finetune_config(self, extra: list[Path]):
+        """The preset, fine-tuning for --steps, or for --epochs passes over this regime's training text."""
+        settings = preset_config(str(self.data), self.model_spec, self.config.device, steps=self.config.steps,
+                                 seed=self.config.seed, extra=[str(p) for p in extra])
+        if self.config.epochs:
+            examples = len(training_examples(settings))
+            settings.steps = max(1, math.ceil(self.config.epochs * examples / settings.batch_size))
+        return settings
+
+    def record_recall(self, name: str, model, settings) -> None:
+        """training-recall.json: per regime, how much of its own training text the tuned model recalls."""
+        path = self.out / "training-recall.json"
+        recalls = read_json(path) if path.is_file() else {}
+        if name not in recalls:
+            recalls[name] = training_recall(model, training_examples(settings), seed=self.config.seed)
+            write_json(path, recalls)
+        found = recalls[name]
+        self.say(f"{name}: recalls {found['recall']:.2f} of its training texts' last words (n={found['n']})")
 
     def tuned_gemini(self, name: str, extra: list[Path]) -> Path | None:
         uri = f"{self.config.gcs_uri.rstrip('/')}/{name}.jsonl" if self.config.gcs_uri else None
@@ -193,7 +258,7 @@ class Study:
         return [path]
 
     def augment_config(self, strategy: str) -> AugmentConfig:
-        return AugmentConfig(data=str(self.data.resolve()), strategy=strategy, model=self.config.model,
+        return AugmentConfig(data=str(self.data.resolve()), strategy=strategy, model=self.model_spec,
                              seed=self.config.seed, limit=self.config.augment_sources,
                              subsample=self.subsample(self.config.augment_context_tokens) if strategy == "global"
                              else None)
@@ -223,9 +288,13 @@ class Study:
         return None if self._corpus_tokens <= cap else round(cap / self._corpus_tokens, 4)
 
     def evaluator(self, label: str, model, regime: str, model_name: str) -> Evaluator:
+        relevant = regime == "icl" and self.config.context == "relevant"
         config = EvalConfig(data=str(self.data.resolve()), regime=regime, model=model_name, label=label,
                             scoring=self.config.scoring, limit=self.config.items_per_split, seed=self.config.seed,
-                            subsample=self.subsample(self.config.max_context_tokens) if regime == "icl" else None)
+                            subsample=self.subsample(self.config.max_context_tokens)
+                            if regime == "icl" and not relevant else None,
+                            context=self.config.context if regime == "icl" else "corpus",
+                            distractors=self.config.distractors)
         verdict = self.verdict if self.config.scoring == "generate" else None
         return Evaluator(model, config, self.out / f"eval-{label}", verdict)
 
@@ -240,3 +309,16 @@ class Study:
 
     def progress(self, description: str):
         return nullcontext(None) if self.bar is None else self.bar(description)
+
+
+def stepper(advance) -> Callable[[int, int, float], None] | None:
+    """finetune's progress(step, steps, loss) as a bar's advance(count, total)."""
+    if advance is None:
+        return None
+    reached = [0]
+
+    def moved(step: int, total: int, loss: float) -> None:
+        advance(step - reached[0], total)
+        reached[0] = step
+
+    return moved
