@@ -304,8 +304,9 @@ class FakeGemini:
 
 
 def planted_environment(monkeypatch, tmp_path, key: str):
-    """A planted key, an empty response cache, no Vertex settings from the machine."""
-    for name in ("GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION"):
+    """A planted key, an empty response cache, no Gemini Enterprise (Vertex) settings from the machine."""
+    for name in ("GOOGLE_API_KEY", "GOOGLE_GENAI_USE_ENTERPRISE", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_CLOUD_PROJECT",
+                 "GOOGLE_CLOUD_LOCATION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GEMINI_API_KEY", key)
     monkeypatch.setenv("KGSYNTH_CACHE", str(tmp_path / "cache"))

@@ -92,10 +92,23 @@ def test_a_missing_key_is_an_error_before_any_request(env, monkeypatch):
         assert fake.requests == []
 
 
-def test_vertex_without_a_project_is_an_error(env, monkeypatch):
-    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
-    with pytest.raises(KgsynthError, match="GOOGLE_CLOUD_PROJECT"):
+@pytest.mark.parametrize("variable", ["GOOGLE_GENAI_USE_ENTERPRISE", "GOOGLE_GENAI_USE_VERTEXAI"])
+def test_enterprise_without_a_project_is_an_error(env, monkeypatch, variable):
+    """google-genai 3 calls Vertex AI Gemini Enterprise; the older variable still selects it."""
+    monkeypatch.setenv(variable, "true")
+    with pytest.raises(KgsynthError, match="Gemini Enterprise .*GOOGLE_CLOUD_PROJECT"):
         load_model(f"gemini:{MODEL}")
+
+
+def test_the_enterprise_variable_wins_over_the_vertex_one_as_in_the_sdk(env, monkeypatch):
+    monkeypatch.setenv("GOOGLE_GENAI_USE_ENTERPRISE", "false")
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj")
+    with FakeGemini() as fake:
+        model = open_model(fake)
+        assert model.generate(["glon is"]) == ["glorp."]
+        assert not model.vertex
+        assert all("/v1beta/models/" in path for _, path, _ in fake.requests), fake.requests
 
 
 def test_the_model_window_comes_from_the_api(env):
@@ -331,12 +344,13 @@ def count_by_split(items: dict[str, Item]) -> dict[str, int]:
 # -- tuning -----------------------------------------------------------------------------
 
 
-def test_tuning_data_job_and_tuned_endpoint(env, data, monkeypatch, tmp_path):
+@pytest.mark.parametrize("variable", ["GOOGLE_GENAI_USE_ENTERPRISE", "GOOGLE_GENAI_USE_VERTEXAI"])
+def test_tuning_data_job_and_tuned_endpoint(env, data, monkeypatch, tmp_path, variable):
     from google.oauth2.credentials import Credentials
 
     from kgsynth.experiments.tuning import finetune_gemini
 
-    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
+    monkeypatch.setenv(variable, "true")
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj")
     monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "us-central1")
     with FakeGemini() as fake:

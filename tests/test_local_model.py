@@ -81,6 +81,41 @@ def test_count_tokens(gemma):
     assert gemma.count_tokens("Hello world") == len(gemma.tokenizer("Hello world", add_special_tokens=False)["input_ids"])
 
 
+def test_loading_an_adapter_warns_of_no_deprecated_api(gemma, tmp_path):
+    """A LoRA adapter directory (what `finetune` writes) loads onto its base and merges without
+    a library deprecation warning; the merged model's scores equal those of the wrapped one."""
+    import warnings
+
+    import torch
+    import transformers
+    from peft import LoraConfig, get_peft_model
+
+    from kgsynth.models.local import load_pretrained
+
+    torch.manual_seed(0)
+    config = transformers.Gemma3TextConfig(vocab_size=len(gemma.tokenizer), hidden_size=16, intermediate_size=32,
+                                           num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+                                           head_dim=8, max_position_embeddings=64)
+    base_dir, adapter_dir = tmp_path / "base", tmp_path / "adapter"
+    transformers.Gemma3ForCausalLM(config).save_pretrained(base_dir)
+    gemma.tokenizer.save_pretrained(adapter_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # making the adapter is not what is tested
+        wrapped = get_peft_model(transformers.Gemma3ForCausalLM.from_pretrained(base_dir),
+                                 LoraConfig(r=2, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    wrapped.save_pretrained(adapter_dir)
+    settings = json.loads((adapter_dir / "adapter_config.json").read_text())
+    (adapter_dir / "adapter_config.json").write_text(json.dumps({**settings, "base_model_name_or_path": str(base_dir)}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        merged, _ = load_pretrained(adapter_dir, device="cpu", dtype="float32")
+    deprecations = [str(w.message) for w in caught if issubclass(w.category, (DeprecationWarning, FutureWarning))]
+    assert deprecations == []
+    ids = torch.tensor([[2, 10, 11, 12]])
+    with torch.no_grad():
+        assert torch.allclose(merged(input_ids=ids).logits, wrapped.eval()(input_ids=ids).logits, atol=1e-4)
+
+
 # --- the cache of converted checkpoints, without the real model ---------------------------
 
 

@@ -305,3 +305,28 @@ def test_progress_counts_every_request_and_order_is_kept(model, tokenizer, bos):
     assert sum(seen) == len(requests) and all(n > 0 for n in seen)
     assert_scores_close(got, naive(model, tokenizer, bos, requests))
     assert scorer.score([]) == []
+
+
+def library_deprecations(caught) -> list[str]:
+    return [f"{w.category.__name__}: {w.message}" for w in caught if issubclass(w.category, (DeprecationWarning, FutureWarning))]
+
+
+def test_scoring_and_generation_warn_of_no_deprecated_api(model, tokenizer, bos):
+    """Every forward pass passes its key/value cache as `cache`, the name transformers 5 reads
+    (`past_key_values` warns on every call and goes away in 5.40)."""
+    import warnings
+
+    from kgsynth.models.local import LocalModel
+
+    corpus = long_text(40, seed=8) + " "
+    grouped = [ScoreRequest(corpus + long_text(150, seed=9), c) for c in (" is", "s are")]  # past FLAT_CONTEXT
+    flat = [ScoreRequest(corpus + "The cat", c) for c in (" is", "s are")]
+    local = LocalModel(model, tokenizer, "local:tiny", batch_size=2)
+    local.scorer.chunk = CHUNK
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = local.score(flat, shared_prefix=corpus) + local.score(grouped, shared_prefix=corpus)
+        (text,) = local.generate(["The cat"], max_tokens=4)
+    assert library_deprecations(caught) == []
+    assert_scores_close(scores, naive(model, tokenizer, bos, flat + grouped))
+    assert isinstance(text, str)

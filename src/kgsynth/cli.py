@@ -27,6 +27,7 @@ from .experiments.options import (
     SHAPES,
     STRATEGIES,
 )
+from .harness.cli import add_export_commands
 from .models.local import DTYPES
 
 console = Console(stderr=True)
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_commands(commands)
     add_model_commands(commands)
     add_lab_commands(commands)
+    add_export_commands(commands)
     add_report_command(commands)
     return parser
 

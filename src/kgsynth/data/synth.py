@@ -6,6 +6,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from ..files import file_sha256
+from ..resources import shipped_ontologies
+from .card import Provenance, dataset_card
 from .dataset import create_dataset
 from .export import counts, dataset_files, synth_files
 from .outdir import OutputDir
@@ -22,5 +25,12 @@ def synthesize(ontology: str | Path, seed: int, out: str | Path, keep_labels: bo
     with status("writing"):
         figures = counts(dataset.oracle)
         files = dataset_files(dataset.naming, dataset.documents, dataset.items)
+        files["README.md"] = dataset_card(files, provenance(dataset.ontology, seed, settings))
         target.write(synth_files(dataset.oracle, dataset.ontology, files, figures, settings))
     return figures
+
+
+def provenance(ontology: Path, seed: int, settings: dict) -> Provenance:
+    digest = file_sha256(ontology)
+    shipped = any(file_sha256(path) == digest for path in shipped_ontologies().values())
+    return Provenance(ontology.name, digest, seed, shipped, dict(settings))

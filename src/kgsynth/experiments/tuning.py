@@ -55,7 +55,8 @@ def tune(model, gcs_uri: str, run: RunDir, epochs: int | None = None) -> str:
     if not gcs_uri.startswith("gs://"):
         raise KgsynthError(f"--gcs-uri must be a gs:// address of the uploaded tuning.jsonl, got {gcs_uri!r}")
     if not model.vertex:
-        raise KgsynthError("tuning jobs run on Vertex AI: set GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT")
+        raise KgsynthError("tuning jobs run on Gemini Enterprise (Vertex AI): "
+                           "set GOOGLE_GENAI_USE_ENTERPRISE=true and GOOGLE_CLOUD_PROJECT")
     wanted = {"base_model": model.name, "gcs_uri": gcs_uri, "epochs": epochs}
     done = run.path("tuned.json")
     if done.is_file():

@@ -1,8 +1,9 @@
 """Gemini through google-genai (extra `gemini`): `--model gemini:<model>` (or a tuned
 endpoint, `gemini:projects/P/locations/L/endpoints/E`).
 
-Credentials: GEMINI_API_KEY or GOOGLE_API_KEY for the Gemini API; or Vertex AI with
-GOOGLE_GENAI_USE_VERTEXAI=true, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION (default
+Credentials: GEMINI_API_KEY or GOOGLE_API_KEY for the Gemini API; or Gemini Enterprise
+(formerly Vertex AI) with GOOGLE_GENAI_USE_ENTERPRISE=true (or the older
+GOOGLE_GENAI_USE_VERTEXAI=true), GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION (default
 us-central1) and application default credentials. KGSYNTH_GEMINI_BASE_URL points the
 client at another server (tests use a fake one).
 

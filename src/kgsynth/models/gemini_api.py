@@ -15,6 +15,8 @@ from .calls import RETRYABLE, Retry, parse_duration
 
 API_VERSIONS = {"gemini": "v1beta", "vertex": "v1beta1"}  # explicit: caches and batches live in the beta surfaces
 KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+# Gemini Enterprise (formerly Vertex AI): google-genai 3 reads the first of these that is set
+ENTERPRISE_VARIABLES = ("GOOGLE_GENAI_USE_ENTERPRISE", "GOOGLE_GENAI_USE_VERTEXAI")
 
 
 @dataclass
@@ -30,8 +32,8 @@ class GeminiOptions:
     poll_s: float = 15.0  # between polls of batch and tuning jobs
     logprobs: bool = True  # ask for the letters' log-probabilities in choice scoring
     base_url: str | None = None  # default: $KGSYNTH_GEMINI_BASE_URL
-    vertex: bool | None = None  # default: $GOOGLE_GENAI_USE_VERTEXAI, or a model naming a Vertex resource
-    credentials: object | None = None  # Vertex: google.auth credentials (default: application default)
+    vertex: bool | None = None  # Gemini Enterprise; default: ENTERPRISE_VARIABLES, or a model naming a resource
+    credentials: object | None = None  # Enterprise: google.auth credentials (default: application default)
     say: Callable[[str], None] | None = None
 
 
@@ -56,10 +58,12 @@ def genai_modules():
 
 
 def uses_vertex(name: str, options: GeminiOptions) -> bool:
+    """Gemini Enterprise (Vertex AI) rather than the Gemini API: as the options say, else as
+    the first of ENTERPRISE_VARIABLES that is set says, or for a model named by its resource."""
     if options.vertex is not None:
         return options.vertex
-    flag = os.environ.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true", "yes")
-    return flag or name.startswith("projects/")
+    setting = next((os.environ[v] for v in ENTERPRISE_VARIABLES if os.environ.get(v) is not None), "")
+    return setting.lower() in ("1", "true", "yes") or name.startswith("projects/")
 
 
 def connect(name: str, options: GeminiOptions):
@@ -72,15 +76,16 @@ def connect(name: str, options: GeminiOptions):
     if vertex:
         project = os.environ.get("GOOGLE_CLOUD_PROJECT")
         if not project:
-            raise KgsynthError("Vertex AI needs a project: set GOOGLE_CLOUD_PROJECT (and GOOGLE_CLOUD_LOCATION)")
+            raise KgsynthError("Gemini Enterprise (Vertex AI) needs a project: set GOOGLE_CLOUD_PROJECT (and "
+                               "GOOGLE_CLOUD_LOCATION)")
         credentials = options.credentials or default_credentials()
-        return genai.Client(vertexai=True, project=project, location=os.environ.get("GOOGLE_CLOUD_LOCATION") or
+        return genai.Client(enterprise=True, project=project, location=os.environ.get("GOOGLE_CLOUD_LOCATION") or
                             "us-central1", credentials=credentials, http_options=http)
     key = next((os.environ[v] for v in KEY_VARIABLES if os.environ.get(v)), None)
     if not key:
-        raise KgsynthError("Gemini needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use Vertex AI with "
-                           "GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT")
-    return genai.Client(api_key=key, http_options=http)
+        raise KgsynthError("Gemini needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use Gemini Enterprise "
+                           "(Vertex AI) with GOOGLE_GENAI_USE_ENTERPRISE=true and GOOGLE_CLOUD_PROJECT")
+    return genai.Client(enterprise=False, api_key=key, http_options=http)  # decided here, not again by the SDK
 
 
 def default_credentials():
@@ -90,7 +95,7 @@ def default_credentials():
     try:
         credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
     except DefaultCredentialsError:
-        raise KgsynthError("Vertex AI needs application default credentials: run "
+        raise KgsynthError("Gemini Enterprise (Vertex AI) needs application default credentials: run "
                            "`gcloud auth application-default login`") from None
     return credentials
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,10 +63,18 @@ def load_pretrained(checkpoint: Path, device: str | None = None, dtype: str | No
     tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint)
     model = transformers.AutoModelForCausalLM.from_pretrained(base, dtype=getattr(torch, dtype))
     if adapter.is_file():
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, checkpoint).merge_and_unload()
+        model = merged_adapter(model, checkpoint)
     return model.to(device).eval(), tokenizer
+
+
+def merged_adapter(model, checkpoint: Path):
+    """`model` with the LoRA adapter in `checkpoint` merged into its weights."""
+    from peft import PeftModel
+
+    with warnings.catch_warnings():
+        # peft (0.21) reads transformers' deprecated `is_gradient_checkpointing` as it wraps a model
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return PeftModel.from_pretrained(model, checkpoint).merge_and_unload()
 
 
 class LocalModel(Model):

@@ -133,7 +133,7 @@ class PrefixScorer:
             if cache is not None:
                 repeated = copy.deepcopy(cache)
                 repeated.batch_repeat_interleave(len(batch))
-            logits = self.model(input_ids=ids, position_ids=positions, past_key_values=repeated, use_cache=True).logits
+            logits = self.model(input_ids=ids, position_ids=positions, cache=repeated, use_cache=True).logits
             for row, e in enumerate(batch):
                 first = e.boundary - offset  # row position of the first scored token
                 targets = torch.tensor(rows[row][first:], device=self.device)
@@ -164,9 +164,9 @@ class PrefixScorer:
         for start in range(0, len(tokens), self.chunk):
             piece = torch.tensor([tokens[start: start + self.chunk]], device=self.device)
             positions = torch.arange(offset + start, offset + start + piece.shape[1], device=self.device)[None]
-            out = self.model(input_ids=piece, position_ids=positions, past_key_values=cache, use_cache=True,
+            out = self.model(input_ids=piece, position_ids=positions, cache=cache, use_cache=True,
                              logits_to_keep=1)
-            cache, logits = out.past_key_values, out.logits[0, -1].float()
+            cache, logits = out.cache, out.logits[0, -1].float()
         return cache, logits
 
     def score_batch(self, cache, last_logits: torch.Tensor, offset: int, batch: list[Encoded]) -> list[Score]:
@@ -180,7 +180,7 @@ class PrefixScorer:
             positions = torch.arange(offset, offset + width, device=self.device)[None].expand(len(batch), -1)
             repeated = copy.deepcopy(cache)
             repeated.batch_repeat_interleave(len(batch))
-            out = self.model(input_ids=ids, position_ids=positions, past_key_values=repeated, use_cache=True)
+            out = self.model(input_ids=ids, position_ids=positions, cache=repeated, use_cache=True)
             logprobs = torch.log_softmax(out.logits.float(), dim=-1)
             for row, c in enumerate(continuations):
                 targets = torch.tensor(c[1:], device=self.device)
