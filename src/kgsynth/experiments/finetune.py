@@ -43,13 +43,14 @@ class FinetuneConfig:
     lora_rank: int = 16
     checkpoint_every: int = 25
     extra: list[str] = field(default_factory=list)  # more train.jsonl-shaped files (augmentations)
+    extra_repeats: int = 1  # each extra record this many times per epoch (as often as the facts it restates)
 
     def validate(self) -> None:
         if self.shape not in SHAPES:
             raise KgsynthError(f"unknown shape {self.shape!r}: use one of {', '.join(SHAPES)}")
         if self.method not in METHODS:
             raise KgsynthError(f"unknown method {self.method!r}: use lora or full")
-        for name in ("steps", "batch_size", "max_length", "lora_rank", "checkpoint_every"):
+        for name in ("steps", "batch_size", "max_length", "lora_rank", "checkpoint_every", "extra_repeats"):
             if getattr(self, name) < 1:
                 raise KgsynthError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if not self.learning_rate > 0:
@@ -64,7 +65,7 @@ def training_examples(config: FinetuneConfig) -> list[tuple[str, str]]:
     """(context, text) pairs: the loss falls on `text` only."""
     records = [r for r in read_jsonl(Path(config.data) / "train.jsonl") if r["shape"] == config.shape]
     for extra in config.extra:
-        records += read_jsonl(Path(extra))
+        records += read_jsonl(Path(extra)) * config.extra_repeats
     if not records:
         raise KgsynthError(f"no training examples of shape {config.shape!r} in {config.data}")
     return [(r["context"] + (" " if r["context"] else ""), r["text"]) for r in records]
@@ -295,7 +296,8 @@ def finetune(config: FinetuneConfig, run: Path, device: str | None = None,
 
 def finetune_run(config: FinetuneConfig, run: Path) -> RunDir:
     """The run directory of a fine-tuning (RunDir.check it before loading the model)."""
-    return RunDir(run, "finetune", asdict(config), config.inputs(), ENTRIES)
+    identity = {k: v for k, v in asdict(config).items() if not (k == "extra_repeats" and v == 1)}  # as before it was
+    return RunDir(run, "finetune", identity, config.inputs(), ENTRIES)
 
 
 def preset_config(data: str, model: str, device: str | None, preset: str | None = None, **overrides) -> FinetuneConfig:

@@ -106,13 +106,14 @@ def figure(runs: list[dict]) -> bytes:
     return png.getvalue()
 
 
-def write_report(paths: list[str], out: Path) -> tuple[list[dict], Path]:
-    """Write OUT/report.md, report.png and report.json, replacing an earlier report whole."""
+def write_report(paths: list[str], out: Path, intro: str = "", sections: tuple[str, ...] = ()) -> tuple[list[dict], Path]:
+    """Write OUT/report.md, report.png and report.json, replacing an earlier report whole.
+    `intro` goes before the findings, `sections` after the figure (markdown)."""
     target = OutputDir(out, MARKER)  # --out refused before anything is read
     runs = load_runs(paths)
     sources = "\n".join(f"- {r['label']}: `{r['path']}` ({r['config']['model']}, {r['config']['data']})" for r in runs)
-    parts = ["# kgsynth report", findings_paragraph(runs), markdown_table(runs), "![accuracy per split](report.png)",
-             f"Runs:\n{sources}\n"]
+    parts = ["# kgsynth report", intro, findings_paragraph(runs), markdown_table(runs),
+             "![accuracy per split](report.png)", *sections, f"Runs:\n{sources}\n"]
     text = "\n\n".join(part for part in parts if part)
     outputs = {"report.md": text.encode(), "report.png": figure(runs)}
     marker = {"kgsynth_version": __version__, "runs": [str(r["path"]) for r in runs],

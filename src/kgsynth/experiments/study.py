@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from ..errors import KgsynthError
 from ..files import read_json, write_json
 from ..models import load_model
 from ..resources import ontology_path
-from .audit import answer_verdicts
+from .audit import answer_verdicts, trained_statements
 from .augment import AugmentConfig, Augmenter, kept_records, oracle_augmentations, write_train
 from .context import ContextSpec
 from .cost import Estimate
@@ -44,6 +44,7 @@ from .recall import training_recall
 from .report import MARKER as REPORT
 from .report import write_report
 from .rundir import RunDir
+from .study_report import study_sections
 from .tuning import finetune_gemini
 
 RUNTIME = ("out", "regimes", "device", "model_options")  # settings a rerun may change
@@ -131,6 +132,7 @@ class Study:
         self._augmenters: dict[str, Augmenter] = {}
         self._augmented: dict[str, list[dict]] = {}
         self.model_spec = config.model  # the model studied: after --metatrain, local:DIR
+        self.steps: dict[str, int] = {}  # fine-tuning steps by regime
 
     def run(self) -> Path:
         ontology = ontology_path(self.config.ontology)
@@ -147,7 +149,8 @@ class Study:
         runs = [run for run in (self.regime(name) for name in self.config.regimes) if run is not None]
         if not runs:
             raise KgsynthError("no regime was evaluated (the tuned ones need --gcs-uri on gemini)")
-        _, report = write_report([str(r) for r in runs], self.out / "report")
+        intro, *sections = study_sections(self.out, asdict(self.config), self.model_spec, self.steps)
+        _, report = write_report([str(r) for r in runs], self.out / "report", intro, tuple(sections))
         return report
 
     def load(self, spec: str):
@@ -204,6 +207,7 @@ class Study:
         if self.config.gemini:
             return self.tuned_gemini(name, extra)
         settings = self.finetune_config(extra)
+        self.steps[name] = settings.steps
         with self.progress(f"finetune {name} ({settings.steps} steps)") as advance:
             tuned = finetune(settings, self.out / f"finetune-{name}", self.config.device,
                              progress=stepper(advance))
@@ -215,10 +219,17 @@ class Study:
         """The preset, fine-tuning for --steps, or for --epochs passes over this regime's training text."""
         settings = preset_config(str(self.data), self.model_spec, self.config.device, steps=self.config.steps,
                                  seed=self.config.seed, extra=[str(p) for p in extra])
+        if self.config.metatrain:  # the lab: an augmentation is seen as often as each fact it restates
+            texts = len(training_examples(replace(settings, extra=[])))
+            settings.extra_repeats = max(1, round(texts / len(self.trained_facts)))
         if self.config.epochs:
             examples = len(training_examples(settings))
             settings.steps = max(1, math.ceil(self.config.epochs * examples / settings.batch_size))
         return settings
+
+    @cached_property
+    def trained_facts(self) -> set:
+        return trained_statements(self.dataset.documents) or {None}
 
     def record_recall(self, name: str, model, settings) -> None:
         """training-recall.json: per regime, how much of its own training text the tuned model recalls."""
