@@ -223,7 +223,7 @@ def test_study_metatrain_studies_the_meta_trained_model_on_the_test_world(tiny_d
 
     monkeypatch.setenv("KGSYNTH_CACHE", str(tmp_path / "cache"))
     config = StudyConfig(ontology=ONTOLOGY, out=str(tmp_path / "study"), model=f"local:{tiny_dir}", quick=True,
-                         metatrain=True, metatrain_steps=2, epochs=0.5, regimes=["baseline", "icl", "ft"],
+                         metatrain=True, metatrain_steps=2, epochs=0.5, regimes=["baseline", "icl", "ft", "oracle-ft"],
                          world_settings={"facts": 6, "repetitions": 2}, device="cpu")
     report = Study(config, say=lambda text: None).run()
     study = json.loads((tmp_path / "study" / "study.json").read_text())
@@ -238,7 +238,9 @@ def test_study_metatrain_studies_the_meta_trained_model_on_the_test_world(tiny_d
     loss_lines = (tmp_path / "study" / "finetune-ft" / "loss.csv").read_text().splitlines()[1:]
     assert len(loss_lines) == 1  # 0.5 epochs of 12 training texts in batches of 8
     recall = json.loads((tmp_path / "study" / "training-recall.json").read_text())
-    assert set(recall) == {"ft"} and 0 < recall["ft"]["n"] <= 12 and 0 <= recall["ft"]["recall"] <= 1
+    assert set(recall) == {"ft", "oracle-ft"} and 0 < recall["ft"]["n"] <= 12
+    oracle = (tmp_path / "study" / "finetune-oracle-ft" / "loss.csv").read_text().splitlines()[1:]
+    assert len(oracle) > len(loss_lines)  # the oracle's sentences, repeated as often as each fact, train longer
     text = report.read_text()
     assert "Findings of the paper checked" in text and "baseline" in text and "**reversal**" in text
 
