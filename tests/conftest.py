@@ -11,3 +11,11 @@ def synthesized():
     from helpers import SynthCache
 
     return SynthCache()
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """A tiny random Gemma 3 with the embedded model's tokenizer, as a directory (tiny_hf.py)."""
+    from tiny_hf import tiny_gemma_dir
+
+    return tiny_gemma_dir(tmp_path_factory.mktemp("tiny") / "model")

@@ -15,7 +15,6 @@ inspect_ai = pytest.importorskip("inspect_ai")
 from inspect_ai.model import ModelName, ModelOutput, get_model  # noqa: E402
 from inspect_ai.scorer import Target  # noqa: E402
 from inspect_ai.solver import TaskState  # noqa: E402
-from tiny_hf import tiny_gemma_dir  # noqa: E402
 
 from kgsynth.data.dataset import load_dataset  # noqa: E402
 from kgsynth.data.synth import synthesize  # noqa: E402
@@ -39,10 +38,6 @@ def syllogisms(tmp_path_factory) -> Path:
     synthesize("syllogisms", 0, path, syllogisms=6)
     return path
 
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    return tiny_gemma_dir(tmp_path_factory.mktemp("tiny") / "model")
 
 
 def run(task: str, data: Path, tiny: Path, log_dir: Path, limit: int = 3, **task_args):

@@ -16,7 +16,6 @@ import pytest
 lm_eval = pytest.importorskip("lm_eval")
 pytest.importorskip("transformers")
 
-from tiny_hf import tiny_gemma_dir  # noqa: E402
 
 from kgsynth.cli import main  # noqa: E402
 from kgsynth.data.synth import synthesize  # noqa: E402
@@ -32,10 +31,6 @@ def data(tmp_path_factory) -> Path:
     synthesize("syllogisms", 0, path, syllogisms=5)
     return path
 
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    return tiny_gemma_dir(tmp_path_factory.mktemp("tiny") / "model")
 
 
 def kgsynth_results(model_dir: Path, data: Path, regime: str, run: Path, subsample: float | None) -> dict[str, dict]:

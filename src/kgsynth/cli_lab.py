@@ -13,11 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import cli
 from .errors import KgsynthError
-from .experiments.options import CONTEXTS, DISTRACTORS, SCORINGS, STUDY_REGIMES
+from .experiments.options import CONTEXTS, DISTRACTORS, METATRAIN, SCORINGS, STUDY_REGIMES
 from .models.scratch import SIZES
-
-DEFAULTS = {"test_seed": 0, "steps": 180, "batch_size": 4, "learning_rate": 1e-3, "lora_rank": 16, "eval_every": 30,
-            "eval_worlds": 20, "max_length": 512, "augment_share": 0.25}  # MetatrainConfig's, without importing the experiment
 
 
 def add_lab_commands(commands) -> None:
@@ -83,18 +80,18 @@ def add_metatrain_command(commands) -> None:
     meta.add_argument("--ontology", required=True, help="RDF/OWL file, or the name of a shipped one (simple_reversals)")
     meta.add_argument("--model", default="local", help="local (embedded Gemma 3 270M) or local:PATH")
     meta.add_argument("--out", help="also copy metatrain.json and metatrain.png here")
-    meta.add_argument("--test-seed", type=int, default=DEFAULTS["test_seed"],
+    meta.add_argument("--test-seed", type=int, default=METATRAIN["test_seed"],
                       help="seed of the world the study will test on: never trained or validated on (default 0)")
-    meta.add_argument("--steps", type=int, default=DEFAULTS["steps"], help=f"default {DEFAULTS['steps']}")
-    meta.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
-    meta.add_argument("--lr", type=float, default=DEFAULTS["learning_rate"], help="learning rate (default 1e-3)")
-    meta.add_argument("--lora-rank", type=int, default=DEFAULTS["lora_rank"])
-    meta.add_argument("--max-length", type=int, default=DEFAULTS["max_length"], help="tokens per training sequence")
-    meta.add_argument("--eval-every", type=int, default=DEFAULTS["eval_every"], help="steps between held-out evals")
-    meta.add_argument("--eval-worlds", type=int, default=DEFAULTS["eval_worlds"], help="held-out validation worlds")
+    meta.add_argument("--steps", type=int, default=METATRAIN["steps"], help=f"default {METATRAIN['steps']}")
+    meta.add_argument("--batch-size", type=int, default=METATRAIN["batch_size"])
+    meta.add_argument("--lr", type=float, default=METATRAIN["learning_rate"], help="learning rate (default 1e-3)")
+    meta.add_argument("--lora-rank", type=int, default=METATRAIN["lora_rank"])
+    meta.add_argument("--max-length", type=int, default=METATRAIN["max_length"], help="tokens per training sequence")
+    meta.add_argument("--eval-every", type=int, default=METATRAIN["eval_every"], help="steps between held-out evals")
+    meta.add_argument("--eval-worlds", type=int, default=METATRAIN["eval_worlds"], help="held-out validation worlds")
     meta.add_argument("--world-setting", action="append", default=[], metavar="KEY=VALUE",
                       help="a setting of the small training worlds, e.g. facts=8 (repeatable)")
-    meta.add_argument("--augment-share", type=float, default=DEFAULTS["augment_share"],
+    meta.add_argument("--augment-share", type=float, default=METATRAIN["augment_share"],
                       help="share of sequences demonstrating augment's prompts, answered by the oracle (default 0.25)")
     meta.add_argument("--from-scratch", choices=SIZES, metavar="SIZE",
                       help=f"train a new Gemma 3-shaped model ({', '.join(SIZES)}) with its own tokenizer from random "

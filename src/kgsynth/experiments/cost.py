@@ -82,10 +82,8 @@ def eval_estimate(model: Model, items: list[Item], prefixes: list[str], scoring:
     texts = [lettered(i.prompt, i.options) if scoring == "choice" else i.prompt for i, _ in todo]
     shared = {p for _, p in todo}
     if len(shared) > 1:  # a context per item: counted with its question, never cached
-        texts = [p + t for (_, p), t in zip(todo, texts, strict=True)]
-        return with_corpus(model, len(todo), mean_tokens(model, texts), "", OUTPUT_TOKENS[scoring])
-    return with_corpus(model, len(todo), mean_tokens(model, texts), shared.pop() if shared else "",
-                       OUTPUT_TOKENS[scoring])
+        texts, shared = [p + t for (_, p), t in zip(todo, texts, strict=True)], {""}
+    return with_corpus(model, len(todo), mean_tokens(model, texts), next(iter(shared), ""), OUTPUT_TOKENS[scoring])
 
 
 def augment_estimate(model: Model, augmenter, done: Collection[str] = ()) -> Estimate:

@@ -113,8 +113,8 @@ class Findings:
             sentences = self.split_sentences(split)
             if sentences:
                 lines.append(f"- **{split}**: " + " ".join(sentences))
-        if split_curse := self.reversal_curse():
-            lines.append(f"- {split_curse}")
+        if curse := self.reversal_curse():
+            lines.append(f"- {curse}")
         if not lines:
             return ""
         return ("Findings of the paper checked on these runs (accuracy [95% Wilson interval]; differences "

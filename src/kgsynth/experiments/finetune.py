@@ -22,7 +22,7 @@ from ..errors import KgsynthError
 from ..files import read_jsonl, write_atomic
 from ..models.base import ScoreRequest
 from .options import METHODS, PRESETS, SHAPES
-from .rundir import RunDir
+from .rundir import RunDir, identity_of
 
 LEGACY_STAGING = (".checkpoint.tmp", ".checkpoint.old")  # the checkpoint's staging before it named its process
 ENTRIES = ("loss.csv", "loss.png", "checkpoint", "model", *LEGACY_STAGING)  # a finetune run's, besides run.json
@@ -296,8 +296,7 @@ def finetune(config: FinetuneConfig, run: Path, device: str | None = None,
 
 def finetune_run(config: FinetuneConfig, run: Path) -> RunDir:
     """The run directory of a fine-tuning (RunDir.check it before loading the model)."""
-    identity = {k: v for k, v in asdict(config).items() if not (k == "extra_repeats" and v == 1)}  # as before it was
-    return RunDir(run, "finetune", identity, config.inputs(), ENTRIES)
+    return RunDir(run, "finetune", identity_of(asdict(config), {"extra_repeats": 1}), config.inputs(), ENTRIES)
 
 
 def preset_config(data: str, model: str, device: str | None, preset: str | None = None, **overrides) -> FinetuneConfig:

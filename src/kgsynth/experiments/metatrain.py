@@ -45,9 +45,11 @@ from .metatrain_data import (
     world_settings,
     world_texts,
 )
+from .rundir import identity_of
 
 VERSION = 1  # of the training recipe: part of the cache key
 MARKER = "kgsynth-metatrain.json"  # written last: a directory without it is incomplete
+ADDED = {"test_settings": {}, "from_scratch": None, "augment_share": 0.0}  # settings since VERSION 1, at "as before"
 TOKENIZER_WORLDS = 300  # worlds whose text trains a from-scratch model's tokenizer
 Progress = Callable[[int, int, float, float], None]  # step, steps, loss, seconds per step
 
@@ -71,8 +73,7 @@ def base_identity(spec: str) -> str:
 def cache_key(config: MetatrainConfig, settings: dict) -> dict:
     """Everything the trained model depends on."""
     path = ontology_path(config.ontology)
-    described = {k: v for k, v in asdict(config).items()  # keys from before a setting existed hold
-                 if k != "ontology" and not (k in ("test_settings", "from_scratch", "augment_share") and not v)}
+    described = identity_of({k: v for k, v in asdict(config).items() if k != "ontology"}, ADDED)
     base = sha256(json_bytes(SIZES[config.from_scratch])) if config.from_scratch else base_identity(config.model)
     return {"version": VERSION, "ontology": file_sha256(path), "base_model": base,
             "config": described | {"world_settings": settings},

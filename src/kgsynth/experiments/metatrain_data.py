@@ -23,6 +23,7 @@ from ..files import file_sha256
 from ..logic.statement import ISA, Statement
 from ..models.scratch import SIZES
 from ..resources import ontology_path
+from .options import METATRAIN
 
 TRAIN_BASE = 1_000_000  # training world k has seed TRAIN_BASE + k
 VALID_BASE = 2_000_000  # validation world k has seed VALID_BASE + k
@@ -45,21 +46,21 @@ WORLD_DEFAULTS: dict[str, dict] = {
 class MetatrainConfig:
     ontology: str
     model: str = "local"
-    test_seed: int = 0  # the seed of the study's world, never trained or validated on
+    test_seed: int = METATRAIN["test_seed"]  # the seed of the study's world, never trained or validated on
     test_settings: dict = field(default_factory=dict)  # the study's world's setting overrides (synth's)
-    steps: int = 180
-    batch_size: int = 4
-    learning_rate: float = 1e-3
+    steps: int = METATRAIN["steps"]
+    batch_size: int = METATRAIN["batch_size"]
+    learning_rate: float = METATRAIN["learning_rate"]
     warmup: int = 10
-    lora_rank: int = 16
+    lora_rank: int = METATRAIN["lora_rank"]
     world_settings: dict = field(default_factory=dict)  # overrides of WORLD_DEFAULTS, by setting name
     questions: int = 16  # questions per sequence at most (all of a world's items, shuffled, capped)
-    max_length: int = 512  # tokens per sequence; questions that do not fit are dropped
-    eval_every: int = 30
-    eval_worlds: int = 20
+    max_length: int = METATRAIN["max_length"]  # tokens per sequence; questions that do not fit are dropped
+    eval_every: int = METATRAIN["eval_every"]
+    eval_worlds: int = METATRAIN["eval_worlds"]
     seed: int = 0
     from_scratch: str | None = None  # a size of models/scratch.py: train all weights of a new model, not a LoRA
-    augment_share: float = 0.25  # share of sequences that demonstrate augmentation (augment's prompts, oracle targets)
+    augment_share: float = METATRAIN["augment_share"]  # share of sequences demonstrating augment's prompts
 
     def validate(self) -> None:
         for name in ("steps", "batch_size", "lora_rank", "questions", "max_length", "eval_every", "eval_worlds"):

@@ -14,3 +14,5 @@ PRESETS = {  # fine-tuning defaults by device; the paper used batch 8-16, lr 3e-
 STRATEGIES = ("local", "global")  # augmentation: one sentence at a time, or the corpus in context
 KEEPS = ("entailed", "parsed", "all")  # the augmentations kept for training
 STUDY_REGIMES = ("baseline", "icl", "ft", "aug-ft-local", "aug-ft-global", "aug-ft-verified", "oracle-ft")
+METATRAIN = {"test_seed": 0, "steps": 180, "batch_size": 4, "learning_rate": 1e-3, "lora_rank": 16, "max_length": 512,
+             "eval_every": 30, "eval_worlds": 20, "augment_share": 0.25}  # metatrain's defaults, the CLI's too

@@ -235,6 +235,12 @@ class RunDir:
         return {r[key]: r for r in self.read_jsonl(name, keep=whole)}
 
 
+def identity_of(settings: dict, added: dict) -> dict:
+    """`settings` without those in `added` (settings a later version introduced) while they hold
+    the value that means "as before": what runs written before them recorded still matches."""
+    return {k: v for k, v in settings.items() if k not in added or added[k] != v}
+
+
 def differences(here: dict, there: dict) -> str:
     """'limit 10 here, 20 there; seed 0 here, 1 there' for the settings that differ."""
     found = []

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from .options import STUDY_REGIMES as REGIMES
 from .recall import training_recall
 from .report import MARKER as REPORT
 from .report import write_report
-from .rundir import RunDir
+from .rundir import RunDir, identity_of
 from .study_report import study_sections
 from .tuning import finetune_gemini
 
@@ -113,7 +113,7 @@ class StudyConfig:
 
     def identity(self) -> dict:
         """The settings that make the study's results what they are: a rerun must match them."""
-        settings = {k: v for k, v in asdict(self).items() if k not in RUNTIME and LATER.get(k, ...) != v}
+        settings = identity_of({k: v for k, v in asdict(self).items() if k not in RUNTIME}, LATER)
         return settings | {"thinking_budget": self.model_options.get("thinking_budget")}
 
 
@@ -182,11 +182,7 @@ class Study:
         self.say(f"meta-training {self.config.model} on other worlds of {ontology.name} ({config.steps} steps; "
                  "cached after the first run)")
         with self.progress("metatrain") as advance:
-            def moved(step: int, total: int, loss: float, seconds: float) -> None:
-                if advance:
-                    advance(1, total)
-
-            directory = metatrain(config, self.out / "metatrain", moved)
+            directory = metatrain(config, self.out / "metatrain", stepper(advance))
         return f"local:{directory}"
 
     def estimate(self) -> Estimate:
@@ -220,16 +216,18 @@ class Study:
         settings = preset_config(str(self.data), self.model_spec, self.config.device, steps=self.config.steps,
                                  seed=self.config.seed, extra=[str(p) for p in extra])
         if self.config.metatrain:  # the lab: an augmentation is seen as often as each fact it restates
-            texts = len(training_examples(replace(settings, extra=[])))
-            settings.extra_repeats = max(1, round(texts / len(self.trained_facts)))
+            settings.extra_repeats = self.fact_repeats
         if self.config.epochs:
             examples = len(training_examples(settings))
             settings.steps = max(1, math.ceil(self.config.epochs * examples / settings.batch_size))
         return settings
 
     @cached_property
-    def trained_facts(self) -> set:
-        return trained_statements(self.dataset.documents) or {None}
+    def fact_repeats(self) -> int:
+        """How many training texts state each trained fact, on average (10 in simple reversals)."""
+        settings = preset_config(str(self.data), self.model_spec, self.config.device)
+        facts = len(trained_statements(self.dataset.documents))
+        return max(1, round(len(training_examples(settings)) / max(1, facts)))
 
     def record_recall(self, name: str, model, settings) -> None:
         """training-recall.json: per regime, how much of its own training text the tuned model recalls."""
@@ -299,12 +297,11 @@ class Study:
         return None if self._corpus_tokens <= cap else round(cap / self._corpus_tokens, 4)
 
     def evaluator(self, label: str, model, regime: str, model_name: str) -> Evaluator:
-        relevant = regime == "icl" and self.config.context == "relevant"
+        context = self.config.context if regime == "icl" else "corpus"
+        corpus_cap = self.config.max_context_tokens if regime == "icl" and context == "corpus" else None
         config = EvalConfig(data=str(self.data.resolve()), regime=regime, model=model_name, label=label,
                             scoring=self.config.scoring, limit=self.config.items_per_split, seed=self.config.seed,
-                            subsample=self.subsample(self.config.max_context_tokens)
-                            if regime == "icl" and not relevant else None,
-                            context=self.config.context if regime == "icl" else "corpus",
+                            subsample=self.subsample(corpus_cap), context=context,
                             distractors=self.config.distractors)
         verdict = self.verdict if self.config.scoring == "generate" else None
         return Evaluator(model, config, self.out / f"eval-{label}", verdict)
@@ -322,13 +319,13 @@ class Study:
         return nullcontext(None) if self.bar is None else self.bar(description)
 
 
-def stepper(advance) -> Callable[[int, int, float], None] | None:
-    """finetune's progress(step, steps, loss) as a bar's advance(count, total)."""
+def stepper(advance) -> Callable[..., None] | None:
+    """A trainer's progress(step, steps, loss, …) as a bar's advance(count, total)."""
     if advance is None:
         return None
     reached = [0]
 
-    def moved(step: int, total: int, loss: float) -> None:
+    def moved(step: int, total: int, *rest) -> None:
         advance(step - reached[0], total)
         reached[0] = step
 
