@@ -26,6 +26,7 @@ from kgsynth.experiments.augment import (
     load_prompt,
     load_records,
     oracle_augmentations,
+    select_sources,
     split_candidates,
 )
 from kgsynth.experiments.rundir import RunDir
@@ -58,6 +59,17 @@ def sr_judge(sr):
 @pytest.fixture(scope="module")
 def ss_judge(ss):
     return AugmentationJudge(ss)
+
+
+def test_global_sources_are_documents_with_distinct_statements(sr, ss):
+    """Simple reversals states each fact in ten documents: one source per fact, not ten."""
+    facts = {s.statement for d in sr.documents for s in d.sentences}
+    chosen = select_sources(sr.documents, "global", 0, None)
+    assert len(chosen) == len(facts) < len(sr.documents)
+    by_id = {d.id: d for d in sr.documents}
+    assert {s.statement for c in chosen for s in by_id[c.id].sentences} == facts
+    stated = [frozenset(s.statement for s in d.sentences) for d in ss.documents]
+    assert len(select_sources(ss.documents, "global", 0, None)) == len(set(stated))
 
 
 class FakeModel(Model):

@@ -148,6 +148,18 @@ def test_check_kb_text_output(out: Path, words: dict[str, str]) -> None:
     assert any(line.strip().startswith("by ") for line in lines[1:])
 
 
+def test_check_kb_asserted_fact_is_a_complete_sentence(out: Path) -> None:
+    documents = [json.loads(line) for line in (out / "documents.jsonl").read_text().splitlines()[:5]]
+    claims = [sentence["text"] for document in documents for sentence in document["sentences"]]
+    judged = json_lines(cli("check", "--json", "--kb", out, *claims).stdout)
+    asserted = next(j["claim"] for j in judged if (j["derivation"] or {}).get("rule") == "asserted")
+    result = cli("check", "--kb", out, asserted)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[0] == "entailed"
+    assert lines[1:] == ["  asserted: one of the knowledge base's own facts"]
+
+
 def test_check_kb_unparseable_claim_is_a_user_error(out: Path) -> None:
     result = cli("check", "--kb", out, "Blorptastic wibbles are very zonky.")
     assert_user_error(result)

@@ -65,6 +65,18 @@ def test_paragraph_names_what_was_reproduced_and_what_was_not(tmp_path):
     assert "augmentation helps FT: aug-ft-local 0.34" in reversal and "not shown (the interval holds 0)" in reversal
     assert "reversal curse" in text and "0.34 [" in text.split("reversal curse")[1] and "reproduced." in text
     assert "**rephrased**" in text and "ICL generalizes" not in text.split("**rephrased**")[1].split("\n")[0]
+    caveat = next(line for line in text.splitlines() if "below chance, beyond the interval" in line)
+    assert "aug-ft-local on reversal (0.34 [" in caveat and "ft on reversal (0.34 [" in caveat
+    assert "icl on" not in caveat and "baseline on" not in caveat and "word order" in caveat
+    assert "as few as" not in text  # 100 items per split
+
+
+def test_a_small_run_says_its_intervals_are_wide(tmp_path):
+    runs = [make_run(tmp_path / "b", "baseline", {"reversal": [True, False] * 12}),
+            make_run(tmp_path / "i", "icl", {"reversal": [True] * 24})]
+    text = findings_paragraph(runs)
+    assert "- caveat: as few as 24 items per split: an interval spans about ±0.20" in text
+    assert "below chance" not in text
 
 
 def test_runs_not_named_by_regime_get_no_paragraph(tmp_path):

@@ -307,6 +307,7 @@ MALFORMED = {
     "no statement.ttl": ("# kgsynth\n\nWill this parse?\n", "malformed RDF (turtle): line 3: ", "Will this parse?"),
     "open string.ttl": (TURTLE_HEAD + ':A :p "never closed .\n:B :p :C .\n', "line 8", "never closed"),
     "unbound prefix.ttl": (TURTLE_HEAD + "\n\nzz:A :p :B .\n", "line 10", 'Prefix "zz:" not bound'),
+    "unfinished.ttl": ("@prefix : <http://x#> .\n:a :b :c .\n:a :b\n", "line 3: objectList expected", ":a :b"),
     "broken.owl": ('<?xml version="1.0"?>\n' + RDF_HEAD + "<owl:Class>\n</rdf:RDF>\n",
                    "malformed RDF (xml): line 5", "mismatched tag"),
     "broken.jsonld": ('{"@id": "http://example.org/x#A",\n "@type": }\n', "malformed RDF (json-ld): line 2", "Expecting value"),

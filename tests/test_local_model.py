@@ -15,6 +15,7 @@ import pytest
 
 from kgsynth.errors import KgsynthError
 from kgsynth.models import ScoreRequest, embedded, load_model
+from kgsynth.models.base import cut_at_stop
 
 # --- the real embedded model --------------------------------------------------------------
 
@@ -70,6 +71,16 @@ def test_generate_returns_text(gemma):
     assert "\n" not in text  # cut at the default stop
     again = gemma.generate(["The capital of France is", "One, two, three,"], max_tokens=12)
     assert again[0] == text and len(again) == 2  # greedy: deterministic
+
+
+def test_generation_stopped_at_a_stop_string_is_the_full_generation_cut_there(gemma):
+    """Generation ends once a stop string is written (no tokens spent after it); the text is
+    what the whole generation, cut at the stop, would be."""
+    prompts = ["Sentence: All glon are yomp.\nRephrasings and reversals:\n", "One, two, three,"]
+    stopped = gemma.generate(prompts, max_tokens=48, stop=("\n",))
+    full = gemma.generate(prompts, max_tokens=48, stop=())
+    assert stopped == [cut_at_stop(text, ("\n",)) for text in full]
+    assert any(len(s) < len(f) for s, f in zip(stopped, full, strict=True))  # a stop was reached
 
 
 def test_count_tokens(gemma):

@@ -71,7 +71,7 @@ def test_run_without_metrics_is_refused(runs, tmp_path):
     with pytest.raises(KgsynthError, match="has no metrics.json"):
         write_report([str(runs["baseline"]), str(unfinished)], tmp_path / "out")
     assert not (tmp_path / "out").exists()
-    with pytest.raises(KgsynthError, match="has no metrics.json"):
+    with pytest.raises(KgsynthError, match="run directory not found"):
         write_report([str(tmp_path / "absent")], tmp_path / "out")
 
 
@@ -119,6 +119,24 @@ def test_labels_are_the_regimes_when_runs_share_the_model(runs):
     assert labels == ["baseline", "icl"]
 
 
+def test_a_fine_tuned_model_is_named_by_its_finetune_run(runs, tmp_path):
+    tuned = tmp_path / "semantic-ft"
+    (tuned / "model").mkdir(parents=True)
+    (tuned / "run.json").write_text(json.dumps({"kind": "finetune", "config": {}}))
+    asked = copy_run(runs["baseline"], tmp_path / "asked", f"local:{tuned / 'model'}")
+    in_context = copy_run(runs["icl"], tmp_path / "in-context", f"local:{tuned / 'model'}")
+    labels = [r["label"] for r in load_runs([str(runs["baseline"]), str(asked), str(in_context)])]
+    assert labels == ["baseline (fake)", f"ft ({tuned})", f"ft + icl ({tuned})"]
+
+
+def test_a_label_given_to_eval_names_the_run(runs, tmp_path):
+    named = copy_run(runs["icl"], tmp_path / "named", "fake")
+    record = json.loads((named / "run.json").read_text())
+    record["config"]["label"] = "icl, 4 distractors"
+    (named / "run.json").write_text(json.dumps(record))
+    assert [r["label"] for r in load_runs([str(runs["baseline"]), str(named)])] == ["baseline", "icl, 4 distractors"]
+
+
 # --- through cli.py --------------------------------------------------------------------------
 
 
@@ -135,7 +153,29 @@ def test_cli_report(runs, tmp_path):
     assert (out / "report.png").read_bytes()[:8] == PNG
 
 
+def test_cli_report_fits_80_columns(runs, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    done = cli("report", str(runs["baseline"]), str(runs["icl"]), "--out", str(tmp_path / "narrow"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, max(lines, key=len)
+    assert not any(line.startswith("| split |") for line in lines)  # markdown only in the file
+    rows = {line.split("│")[1].strip(): line for line in lines if line.count("│") >= 3}
+    assert {"chance", "baseline", "icl"} <= set(rows)
+    assert re.search(r"\d\.\d\d \(n=\d+\)", rows["icl"])
+
+
+def test_one_split_has_no_all_column(runs, tmp_path):
+    single = copy_run(runs["icl"], tmp_path / "single", "fake")
+    metrics = json.loads((single / "metrics.json").read_text())
+    (single / "metrics.json").write_text(json.dumps({"reversal": metrics["reversal"], "all": metrics["reversal"]}))
+    (single / "results.jsonl").write_text((runs["icl"] / "results.jsonl").read_text())
+    _, path = write_report([str(single)], tmp_path / "single-report")
+    assert list(table_rows(path.read_text())) == ["reversal"]
+
+
 def test_cli_report_of_an_unfinished_run(tmp_path):
+    (tmp_path / "nothing").mkdir()
     done = cli("report", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
     assert done.stderr.startswith("kgsynth: error:") and "metrics.json" in done.stderr

@@ -330,3 +330,23 @@ def test_scoring_and_generation_warn_of_no_deprecated_api(model, tokenizer, bos)
     assert library_deprecations(caught) == []
     assert_scores_close(scores, naive(model, tokenizer, bos, flat + grouped))
     assert isinstance(text, str)
+
+
+def test_greedy_says_whether_every_continuation_token_is_the_most_likely_one(model, tokenizer, bos, scorer):
+    """A continuation that is the model's most likely next token is greedy, the runner-up is
+    not; the flat path, the cached path and the reference agree."""
+    requests = []
+    for seed in range(8):
+        context = long_text(30 if seed % 2 else 4, seed) + "\n"  # no merge across a line break
+        encoded = encode(tokenizer, ScoreRequest(context, " cats"), bos)
+        ids = list(encoded.ids[: encoded.boundary])
+        ranked = model(input_ids=torch.tensor([ids])).logits[0, -1].argsort(descending=True).tolist()
+        for token in ranked[:2]:
+            request = ScoreRequest(context, tokenizer.decode([token]))
+            if request.continuation.strip() and list(encode(tokenizer, request, bos).ids)[len(ids):] == [token]:
+                requests.append(request)
+    expected = naive(model, tokenizer, bos, requests)
+    flags = [s.greedy for s in expected]
+    assert True in flags and False in flags, flags
+    assert [s.greedy for s in scorer.score(requests)] == flags
+    assert [s.greedy for s in scorer.score(requests, shared_prefix=requests[0].context)] == flags

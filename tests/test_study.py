@@ -61,6 +61,19 @@ def test_every_regime_runs_and_is_reported(fakes, tmp_path):
     assert len(read_jsonl(Path(extra["finetune-aug-ft-local"][0]))) >= len(verified) or not verified
 
 
+def test_the_plan_said_up_front_counts_the_work_the_study_does(fakes, tmp_path):
+    said: list[str] = []
+    study = Study(StudyConfig(ontology=str(ROOT / "ontologies/syllogisms.ttl"), out=str(tmp_path / "study"),
+                              quick=True), say=said.append)
+    study.run()
+    plan = next(line for line in said if line.startswith("this study: about "))
+    assert said.index(plan) < said.index("regime baseline")
+    assert f"finetune ft {study.steps['ft']} steps" in plan and f"finetune oracle-ft {study.steps['oracle-ft']} steps" in plan
+    for regime in REGIMES:
+        assert f"eval {regime} 25 items" in plan
+    assert "augment local 30 sources" in plan and "augment global 30 sources" in plan  # --quick: 30 sources
+
+
 def test_a_rerun_reuses_finished_work(fakes, tmp_path):
     model, tuned = fakes
     config = dict(ontology=str(ROOT / "ontologies/syllogisms.ttl"), out=str(tmp_path / "study"), quick=True,

@@ -6,11 +6,9 @@ import argparse
 import errno
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import __version__
@@ -29,8 +27,8 @@ from .experiments.options import (
 )
 from .harness.cli import add_export_commands
 from .models.local import DTYPES
+from .progress import console, progress
 
-console = Console(stderr=True)
 WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}  # one line, no traceback
 
 
@@ -132,6 +130,7 @@ def add_model_commands(commands) -> None:
     evaluate.add_argument("--split", action="append", default=[], help="only this split (repeatable)")
     evaluate.add_argument("--limit", type=int, help="at most this many items per split")
     evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--label", help="the name `report` gives this run (default: from the regime and model)")
     evaluate.set_defaults(run=run_eval)
 
     tune = commands.add_parser("finetune", help="fine-tune a local model on a dataset's training text")
@@ -208,19 +207,20 @@ def run_check(args: argparse.Namespace) -> None:
         if judgement.conflict is not None:
             out.print(f"  conflicts with: {describe(grammar, judgement.conflict)}")
         if judgement.derivation is not None:
-            d = judgement.derivation
-            out.print(f"  by {d.rule} ({d.hops} hop{'s' if d.hops != 1 else ''}) from:")
-            for premise in d.premises:
-                out.print(f"    {describe(grammar, premise)}")
+            show_derivation(out, grammar, judgement.derivation)
 
 
-@contextmanager
-def progress_bar(description: str):
-    """A rich bar; yields advance(count, total)."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(description, total=None)
-        yield lambda count, total: bar.update(task, total=total, advance=count)
+def show_derivation(out: Console, grammar, derivation) -> None:
+    from .logic.closure import ASSERTED
+    from .text.check import describe
+
+    if derivation.rule == ASSERTED or not derivation.premises:
+        out.print("  asserted: one of the knowledge base's own facts")
+        return
+    hops = derivation.hops
+    out.print(f"  by {derivation.rule} ({hops} hop{'s' if hops != 1 else ''}) from:")
+    for premise in derivation.premises:
+        out.print(f"    {describe(grammar, premise)}")
 
 
 def run_eval(args: argparse.Namespace) -> None:
@@ -231,7 +231,8 @@ def run_eval(args: argparse.Namespace) -> None:
     scoring = args.scoring or default_scoring(args.model)
     config = EvalConfig(data=str(Path(args.data).resolve()), regime=args.regime, model=args.model,
                         scoring=scoring, subsample=args.subsample, splits=sorted(args.split), limit=args.limit,
-                        seed=args.seed, dtype=args.dtype, context=args.context, distractors=args.distractors)
+                        seed=args.seed, dtype=args.dtype, context=args.context, distractors=args.distractors,
+                        label=args.label)
     config.validate()
     require_synth_output(args.data, "manifest.json")
     eval_run(config, Path(args.out)).check(args.restart)  # --out refused before any heavy work
@@ -240,16 +241,28 @@ def run_eval(args: argparse.Namespace) -> None:
     evaluator = Evaluator(model, config, Path(args.out), verdict)
     if model.paid:
         confirm(model, evaluator.estimate(args.restart), args.yes)
-    with progress_bar(f"{args.regime} · {args.model}") as advance:
+    say_plan(args.model, args.device, [(f"eval {args.regime}", len(evaluator.plan[0]), f"eval item {args.regime}")])
+    with progress(f"{args.regime} · {args.model}") as advance:
         metrics = evaluator.evaluate(advance, restart=args.restart)
     from .experiments.evaluate import show_metrics
 
     show_metrics(metrics, f"{args.regime} · {args.model} · {args.data}", Console())
 
 
+def say_plan(model: str, device: str | None, phases: list[tuple[str, int, str]]) -> None:
+    """Before long work on a local model: roughly how long it will take (timing.Plan)."""
+    from .experiments.timing import Plan, checkpoint_millions, on_gpu
+
+    text = Plan(checkpoint_millions(model), on_gpu(device), phases).describe()
+    if text:
+        console.print(text[0].upper() + text[1:], markup=False, highlight=False)
+
+
 def require_synth_output(data: str, name: str) -> None:
     if not (Path(data) / name).is_file():
-        raise KgsynthError(f"--data {data} is not a directory written by synth (no {name})")
+        from .files import did_you_mean
+
+        raise KgsynthError(f"--data {data} is not a directory written by synth (no {name}){did_you_mean(data)}")
 
 
 def default_scoring(model: str) -> str:
@@ -277,12 +290,10 @@ def run_finetune(args: argparse.Namespace) -> None:
                            extra=[str(Path(e).resolve()) for e in args.extra])
     config.validate()
     finetune_run(config, Path(args.out)).check(args.restart)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(f"{config.method} · {config.shape} · {args.model}", total=config.steps, loss="—")
-        out = finetune(config, Path(args.out), args.device, restart=args.restart,
-                       progress=lambda step, total, loss: bar.update(task, completed=step, loss=f"{loss:.3f}"))
+    unit = "finetune step" if config.method == "lora" else "finetune step full"
+    say_plan(args.model, args.device, [("finetune", config.steps, unit)])
+    with progress(f"{config.method} · {config.shape} · {args.model}", config.steps) as tracker:
+        out = finetune(config, Path(args.out), args.device, restart=args.restart, progress=tracker.step)
     Console().print(f"fine-tuned {config.steps} steps; model in {out} (eval with --model local:{out}); "
                     f"loss curve {Path(args.out) / 'loss.png'}")
 
@@ -314,16 +325,18 @@ def run_augment(args: argparse.Namespace) -> None:
     augmenter = Augmenter(model, config, Path(args.out))
     if model.paid:
         confirm(model, augmenter.estimate(args.restart), args.yes)
-    with progress_bar(f"augment {args.strategy} · {args.model}") as advance:
+    say_plan(args.model, args.device, [(f"augment {args.strategy}", len(augmenter.sources),
+                                         f"augment source {args.strategy}")])
+    with progress(f"augment {args.strategy} · {args.model}") as advance:
         result = augmenter.augment(advance, keep=args.keep, restart=args.restart)
     show_audit(result, f"augment {args.strategy} · {args.model} · {args.data}")
 
 
 def run_report(args: argparse.Namespace) -> None:
-    from .experiments.report import write_report
+    from .experiments.report import show_report, write_report
 
     runs, path = write_report(args.runs, Path(args.out))
-    Console().print(path.read_text().split("\n\n![")[0])
+    show_report(path, Console())
     Console().print(f"wrote {path} and {path.with_suffix('.png')} ({len(runs)} runs)")
 
 

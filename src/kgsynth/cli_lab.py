@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import cli
 from .errors import KgsynthError
 from .experiments.options import CONTEXTS, DISTRACTORS, METATRAIN, SCORINGS, STUDY_REGIMES
 from .models.scratch import SIZES
+from .progress import progress
 
 
 def add_lab_commands(commands) -> None:
@@ -31,7 +31,8 @@ def add_study_command(commands) -> None:
     study.add_argument("--out", required=True, help="study directory; rerunning reuses finished work")
     study.add_argument("--quick", action="store_true",
                        help="a smoke run: 25 items per split, 40 LoRA steps, 30 augmentation sources; with --metatrain: "
-                            "60 meta-training steps, 50 items per split, 0.8 epochs, 100 augmentation sources")
+                            "60 meta-training steps, a smaller test world (e.g. 30 facts), 1.5 epochs, the regimes "
+                            "baseline, icl, ft, aug-ft-local and oracle-ft")
     study.add_argument("--regime", action="append", default=[], choices=STUDY_REGIMES, metavar="REGIME",
                        help=f"only this regime (repeatable): {regimes}")
     study.add_argument("--seed", type=int, default=0, help="seed of the test world and every random choice")
@@ -57,11 +58,12 @@ def add_study_command(commands) -> None:
 
 
 def run_study(args: argparse.Namespace) -> None:
+    from .experiments.report import show_report
     from .experiments.study import Study, StudyConfig
     from .resources import ontology_path
 
     config = StudyConfig(ontology=str(ontology_path(args.ontology).resolve()), out=args.out, model=args.model,
-                         seed=args.seed, quick=args.quick, regimes=args.regime or list(STUDY_REGIMES),
+                         seed=args.seed, quick=args.quick, regimes=args.regime or None,
                          device=args.device, scoring=args.scoring or cli.default_scoring(args.model),
                          gcs_uri=args.gcs_uri, context=args.context, distractors=args.distractors,
                          items_per_split=args.items_per_split, steps=args.steps, epochs=args.epochs,
@@ -69,9 +71,9 @@ def run_study(args: argparse.Namespace) -> None:
                          metatrain_steps=args.metatrain_steps, world_settings=parse_settings(args.world_setting),
                          model_options={k: v for k, v in cli.gemini_options(args).items() if v is not None})
     started = time.perf_counter()
-    report = Study(config, say=cli.console.print, bar=cli.progress_bar,
+    report = Study(config, say=cli.console.print, bar=progress,
                    confirm=lambda model, estimate: cli.confirm(model, estimate, args.yes)).run()
-    Console().print(report.read_text().split("\n\n![")[0])
+    show_report(report, Console())
     Console().print(f"study finished in {(time.perf_counter() - started) / 60:.1f} min: {report}")
 
 
@@ -133,17 +135,8 @@ def run_metatrain(args: argparse.Namespace) -> None:
                              world_settings=parse_settings(args.world_setting), from_scratch=args.from_scratch,
                              augment_share=args.augment_share)
     config.validate()
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TextColumn("{task.fields[eta]}"))
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(f"metatrain {Path(config.ontology).stem}", total=config.steps, loss="—", eta="")
-
-        def progress(step: int, total: int, loss: float, seconds_per_step: float | None = None) -> None:
-            eta = f"~{(total - step) * seconds_per_step / 60:.0f} min left" if seconds_per_step else ""
-            bar.update(task, completed=step, loss=f"{loss:.3f}", eta=eta)
-
-        directory = metatrain(config, Path(args.out) if args.out else None, progress)
+    with progress(f"metatrain {Path(config.ontology).stem}", config.steps) as tracker:
+        directory = metatrain(config, Path(args.out) if args.out else None, tracker.step)
     show_curve(read_record(directory), Console())
     Console().print(f"model: local:{directory}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -47,11 +48,28 @@ def write_json(path: Path, data) -> None:
     write_atomic(path, json_bytes(data))
 
 
+def did_you_mean(path: str | Path) -> str:
+    """'; did you mean runs/semantic?' for a path that does not exist but has a near-namesake
+    (the nearest missing folder on its way is the one compared); '' otherwise."""
+    path = Path(path)
+    while not path.parent.exists() and path.parent != path.parent.parent:
+        path = path.parent
+    if path.exists() or not path.parent.is_dir():
+        return ""
+    try:
+        names = sorted(p.name for p in path.parent.iterdir())
+    except OSError:
+        return ""
+    near = difflib.get_close_matches(path.name, names, n=1, cutoff=0.7)
+    return f"; did you mean {path.parent / near[0]}?" if near else ""
+
+
 def read_json(path: Path) -> dict:
     try:
         return json.loads(Path(path).read_text())
     except FileNotFoundError:
-        raise KgsynthError(f"{path} is missing: is {Path(path).parent} a directory written by kgsynth?") from None
+        missing = did_you_mean(Path(path).parent) or f": is {Path(path).parent} a directory written by kgsynth?"
+        raise KgsynthError(f"{path} is missing{missing}") from None
     except json.JSONDecodeError as exc:
         raise KgsynthError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
 

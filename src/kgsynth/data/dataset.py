@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import KgsynthError, SettingsError
-from ..files import file_sha256, read_json, read_jsonl, sha256
+from ..files import did_you_mean, file_sha256, read_json, read_jsonl, sha256
 from ..logic.ontology import Schema, load_schema
 from ..logic.oracle import Oracle
 from ..logic.settings import camel
@@ -179,7 +179,7 @@ def load_dataset(directory: str | Path) -> Dataset:
     deterministic; shared within a process) and checked against the recorded hashes."""
     path = Path(directory)
     if not path.is_dir():
-        raise KgsynthError(f"dataset directory not found: {path}")
+        raise KgsynthError(f"dataset directory not found: {path}{did_you_mean(path)}")
     manifest = read_manifest(path)
     verify_outputs(path, manifest)
     lexicon = read_json(path / "lexicon.json")

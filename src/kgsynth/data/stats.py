@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import KgsynthError
+from ..files import did_you_mean
 from .dataset import item_splits, read_documents, read_items, read_manifest, verify_outputs
 
 
@@ -16,7 +17,7 @@ def dataset_stats(directory: str | Path) -> dict:
     against manifest.json (a split file deleted or edited is refused, not left out)."""
     path = Path(directory)
     if not path.is_dir():
-        raise KgsynthError(f"dataset directory not found: {path}")
+        raise KgsynthError(f"dataset directory not found: {path}{did_you_mean(path)}")
     manifest = read_manifest(path)
     verify_outputs(path, manifest)
     documents = read_documents(path)

@@ -1,8 +1,7 @@
 """Augmentation written by a model, and its audit by the oracle (STUDY.md, "Augmentation").
 
-Two strategies, as in the study:
-  local   each distinct training sentence -> rephrasings and reversals (a few-shot prompt);
-  global  the corpus in context, then one document -> inferences linking it to the rest.
+Two strategies, as in the study: local, each distinct training sentence -> rephrasings and
+reversals (a few-shot prompt); global, the corpus in context, then one document -> inferences.
 
 Every generated sentence is parsed back to a statement by the dataset's grammar and judged
 by the oracle (open world): entailed, contradicted, unknown, or unparseable. The run
@@ -128,7 +127,8 @@ class Source:
 
 
 def select_sources(documents: list[Document], strategy: str, seed: int, limit: int | None) -> list[Source]:
-    """local: each training sentence with a distinct statement; global: each document. Seeded order."""
+    """local: each training sentence with a distinct statement; global: each document with a
+    distinct set of statements (a fact's repetitions in other words are one source). Seeded order."""
     if strategy == "local":
         seen: set[Statement] = set()
         sources = []
@@ -138,7 +138,11 @@ def select_sources(documents: list[Document], strategy: str, seed: int, limit: i
                     seen.add(sentence.statement)
                     sources.append(Source(sentence.id, sentence.text))
     else:
-        sources = [Source(doc.id, doc.text) for doc in documents]
+        first: dict = {}  # the statements a document states (its id when none) -> the first such document
+        for doc in documents:
+            key = frozenset(s.statement for s in doc.sentences if s.statement is not None) or doc.id
+            first.setdefault(key, Source(doc.id, doc.text))
+        sources = list(first.values())
     random.Random(f"{seed}:augment").shuffle(sources)
     return sources[:limit] if limit else sources
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..data.dataset import SEPARATOR, corpus_text, item_splits, read_documents, read_items
 from ..errors import KgsynthError
@@ -240,14 +241,15 @@ def with_reply(result: dict, reply) -> dict:
 
 def show_metrics(metrics: dict, title: str, console: Console) -> None:
     """A row per split: accuracy with its standard error and Wilson interval, and chance."""
-    table = Table(title=title)
-    for column in ("split", "n", "accuracy", "± se", "wilson 95%", "length-norm.", "chance"):
-        table.add_column(column, justify="right", no_wrap=column == "split")
+    table = Table(title=Text(title), caption="norm.: accuracy with each option's log-likelihood per token")
+    for column in ("split", "n", "accuracy", "± se", "wilson 95%", "norm.", "chance"):
+        table.add_column(column, justify="left" if column == "split" else "right", overflow="fold",
+                         no_wrap=column not in ("split",))
     for split, m in metrics.items():
         low, high = m["wilson95"]
         norm = f"{m['accuracy_norm']:.3f}" if "accuracy_norm" in m else "—"
         chance = f"{m['chance']:.3f}" if "chance" in m else "—"
-        table.add_row(split, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['stderr']:.3f}", f"[{low:.3f}, {high:.3f}]",
+        table.add_row(split, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['stderr']:.3f}", f"[{low:.2f}, {high:.2f}]",
                       norm, chance)
     console.print(table)
     overall = metrics.get("all", {})

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from ..files import read_jsonl
 from .evaluate import RESULTS, wilson
+from .options import AUGMENTED as AUGMENTED_STRATEGIES
 
-AUGMENTED = ("aug-ft-local", "aug-ft-global", "aug-ft-verified")
+AUGMENTED = tuple(AUGMENTED_STRATEGIES)
 GENERALIZING = ("reversal", "syllogism", "multihop", "category", "deduction")  # splits past the trained wording
+SMALL_N = 50  # fewer items per split than this: the paragraph says differences under ~1/sqrt(n) are not shown
 
 
 def correct_by_item(path: Path) -> dict[tuple[str, str], bool]:
@@ -106,6 +108,24 @@ class Findings:
             found.append(self.compare("oracle-ft", "ft", split, "oracle augmentation helps FT"))
         return [f for f in found if f]
 
+    def caveats(self) -> list[str]:
+        """Results below chance, and n too small to tell regimes apart, said with their likely reason."""
+        below = [f"{label} on {split} ({self.accuracy(label, split)}, chance {m['chance']:.2f})"
+                 for label, metrics in sorted(self.metrics.items()) for split, m in sorted(metrics.items())
+                 if split != "all" and m.get("chance") is not None and m["wilson95"][1] < m["chance"]]
+        found = []
+        if below:
+            found.append("caveat: below chance, beyond the interval: " + "; ".join(below) + ". The model prefers a "
+                         "wrong option systematically, most often the word order it was trained on (a reversal "
+                         "answered with the fact's own order) or an option sharing the question's words; scoring "
+                         "is exact log-likelihood, not a guess.")
+        smallest = min((m["n"] for metrics in self.metrics.values() for split, m in metrics.items() if split != "all"),
+                       default=None)
+        if smallest is not None and smallest < SMALL_N:
+            found.append(f"caveat: as few as {smallest} items per split: an interval spans about "
+                         f"±{1 / math.sqrt(smallest):.2f}, so differences smaller than that are not shown either way.")
+        return found
+
     def paragraph(self) -> str:
         splits = sorted({s for m in self.metrics.values() for s in m if s != "all"})
         lines = []
@@ -115,6 +135,7 @@ class Findings:
                 lines.append(f"- **{split}**: " + " ".join(sentences))
         if curse := self.reversal_curse():
             lines.append(f"- {curse}")
+        lines += [f"- {caveat}" for caveat in self.caveats()] if lines else []
         if not lines:
             return ""
         return ("Findings of the paper checked on these runs (accuracy [95% Wilson interval]; differences "

@@ -87,8 +87,8 @@ def metatrain(config: MetatrainConfig, out: Path | None = None, progress: Progre
     config.validate()
     settings = world_settings(config)
     key = cache_key(config, settings)
-    digest = sha256(json_bytes(key))[:16]
-    final = cache_root() / "metatrain" / digest
+    final = cached_directory(key)
+    digest = final.name
     if not (final / MARKER).is_file():
         final.parent.mkdir(parents=True, exist_ok=True)
         staging = final.with_name(f".{digest}.tmp-{os.getpid()}")
@@ -110,6 +110,16 @@ def metatrain(config: MetatrainConfig, out: Path | None = None, progress: Progre
         for name in ("metatrain.json", "metatrain.png"):
             write_atomic(Path(out) / name, (final / name).read_bytes())
     return final
+
+
+def cached_directory(key: dict) -> Path:
+    return cache_root() / "metatrain" / sha256(json_bytes(key))[:16]
+
+
+def is_cached(config: MetatrainConfig) -> bool:
+    """Whether metatrain(config) would find its model in the cache (and train nothing)."""
+    config.validate()
+    return (cached_directory(cache_key(config, world_settings(config))) / MARKER).is_file()
 
 
 # -- training ----------------------------------------------------------------------------

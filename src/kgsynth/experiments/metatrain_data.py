@@ -41,6 +41,14 @@ WORLD_DEFAULTS: dict[str, dict] = {
     "Documents": {"min_sentences": 2, "max_sentences": 6, "holdout_categories": 1, "items_per_split": 4},
 }
 
+# the quick lab's test world, smaller than the ontology's own so that its fine-tunes take
+# minutes on a CPU (fact_repeats and the test items scale with it); by task kind
+QUICK_WORLDS: dict[str, dict] = {
+    "ComparisonTask": {"facts": 30},
+    "SyllogismTask": {"syllogisms": 30},
+    "CelebrityTask": {"celebrities": 30},
+}
+
 
 @dataclass
 class MetatrainConfig:
@@ -107,6 +115,12 @@ def world_settings(config: MetatrainConfig) -> dict:
     settings.update(config.world_settings)
     create_dataset(path, VALID_BASE, **settings)  # an unknown or bad setting is an error here, naming it
     return dict(sorted(settings.items()))
+
+
+def quick_world(ontology: str | Path) -> dict:
+    """The quick lab's test-world settings for this ontology's task kinds ({} when none applies)."""
+    kinds = [type(task).__name__ for task in create_dataset(ontology_path(ontology), 0).schema.tasks]
+    return {k: v for kind in kinds for k, v in QUICK_WORLDS.get(kind, {}).items()}
 
 
 @dataclass

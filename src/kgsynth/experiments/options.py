@@ -16,3 +16,6 @@ KEEPS = ("entailed", "parsed", "all")  # the augmentations kept for training
 STUDY_REGIMES = ("baseline", "icl", "ft", "aug-ft-local", "aug-ft-global", "aug-ft-verified", "oracle-ft")
 METATRAIN = {"test_seed": 0, "steps": 180, "batch_size": 4, "learning_rate": 1e-3, "lora_rank": 16, "max_length": 512,
              "eval_every": 30, "eval_worlds": 20, "augment_share": 0.25}  # metatrain's defaults, the CLI's too
+
+# the augmentation strategies whose sentences each augmented regime trains on
+AUGMENTED = {"aug-ft-local": ("local",), "aug-ft-global": ("global",), "aug-ft-verified": ("local", "global")}

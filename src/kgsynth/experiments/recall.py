@@ -1,8 +1,9 @@
 """Training-set recall: does a fine-tuned model know what it was trained on?
 
-For a seeded sample of its training texts, the model continues each text cut before its
-last word (greedy, no context beyond the text itself); a text counts as recalled when the
-continuation starts with that word. It separates "the fine-tune did not learn the facts"
+For a seeded sample of its training texts, each text is cut before its last word; the text
+counts as recalled when greedy decoding from the cut (no context beyond the text itself)
+would write that word: every one of its tokens the most likely one, read off one scoring pass
+(`Score.greedy`) instead of generating. It separates "the fine-tune did not learn the facts"
 from "it learned them but does not generalize" (the reversal curse).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 
-from ..models.base import Model
+from ..models.base import Model, ScoreRequest
 from .evaluate import wilson
 
 SAMPLE = 100
@@ -29,7 +30,6 @@ def training_recall(model: Model, examples: list[tuple[str, str]], sample: int =
     distinct = sorted(set(examples))
     chosen = random.Random(f"{seed}:recall").sample(distinct, min(sample, len(distinct)))
     cut = [(context + parts[0], parts[1]) for context, text in chosen if (parts := split_last_word(text))]
-    replies = model.complete([prompt for prompt, _ in cut], max_tokens=8, stop=("\n",), seed=seed)
-    hits = sum(reply.text.strip().lower().startswith(word.lower()) for (_, word), reply in
-               zip(cut, replies, strict=True))
+    scores = model.score([ScoreRequest(prompt, " " + word) for prompt, word in cut])
+    hits = sum(bool(score.greedy) for score in scores)
     return {"n": len(cut), "recall": hits / len(cut) if cut else 0.0, "wilson95": wilson(hits, len(cut))}

@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import __version__
 from ..data.outdir import OutputDir
 from ..errors import KgsynthError
-from ..files import json_bytes, read_json, sha256
+from ..files import did_you_mean, json_bytes, read_json, sha256
 from .findings import findings_paragraph
 
 MARKER = "report.json"
@@ -23,6 +23,8 @@ def load_runs(paths: list[str]) -> list[dict]:
     runs = []
     for path in map(Path, paths):
         if not (path / "metrics.json").is_file():
+            if not path.exists():
+                raise KgsynthError(f"run directory not found: {path}{did_you_mean(path)}")
             raise KgsynthError(f"{path} has no metrics.json: is it a finished `eval` run?")
         record = read_json(path / "run.json") if (path / "run.json").is_file() else {}
         config = record.get("config") if isinstance(record, dict) else None
@@ -31,21 +33,51 @@ def load_runs(paths: list[str]) -> list[dict]:
         runs.append({"path": path, "config": config, "metrics": read_json(path / "metrics.json")})
     several_models = len({r["config"]["model"] for r in runs}) > 1
     for run in runs:
-        config = run["config"]
-        if config.get("label"):  # named by its maker (study): the regime it stands for
-            run["label"] = config["label"]
-        else:
-            run["label"] = config["regime"] + (f" ({config['model']})" if several_models else "")
+        run["label"] = run_label(run["config"], several_models)
     labels = [r["label"] for r in runs]
-    for run in runs:
-        if labels.count(run["label"]) > 1:
-            run["label"] = f"{run['label']} [{run['path'].name}]"
+    for run, label in zip(runs, labels, strict=True):
+        twins = [r["path"] for r, other in zip(runs, labels, strict=True) if other == label]
+        if len(twins) > 1:
+            run["label"] = f"{run['label']} [{shortest_unique_tail(run['path'], twins)}]"
     return runs
 
 
+def shortest_unique_tail(path: Path, paths: list[Path]) -> str:
+    """The last folder names of `path` that no other of `paths` ends with (runs/a/icl, runs/b/icl: a/icl)."""
+    for size in range(1, len(path.parts) + 1):
+        tail = path.parts[-size:]
+        if sum(p.parts[-size:] == tail for p in paths) == 1:
+            return "/".join(tail)
+    return str(path)
+
+
+def run_label(config: dict, several_models: bool) -> str:
+    """eval --label (the study's regime names), else what the run did: `ft (runs/x-ft)` for a
+    fine-tuned model asked without context, `icl` for the base model in context, …"""
+    if config.get("label"):
+        return config["label"]
+    tuned = finetune_run_of(config["model"])
+    if tuned is not None:
+        return ("ft" if config["regime"] == "baseline" else f"ft + {config['regime']}") + f" ({tuned})"
+    return config["regime"] + (f" ({config['model']})" if several_models else "")
+
+
+def finetune_run_of(model: str) -> str | None:
+    """The finetune run directory that wrote `local:DIR/model`, or None."""
+    if not model.startswith("local:"):
+        return None
+    run = Path(model.removeprefix("local:")).parent
+    try:
+        record = read_json(run / "run.json")
+    except KgsynthError:
+        return None
+    return str(run) if isinstance(record, dict) and record.get("kind") == "finetune" else None
+
+
 def splits_of(runs: list[dict]) -> list[str]:
+    """The splits any run has, then "all" (unless there is only one split: "all" would repeat it)."""
     found = sorted({s for r in runs for s in r["metrics"] if s != "all"})
-    return found + ["all"]
+    return found + ["all"] if len(found) != 1 else found
 
 
 def chance_of(runs: list[dict], split: str) -> float | None:
@@ -69,6 +101,42 @@ def markdown_table(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def results_table(runs: list[dict]):
+    """The results for a terminal (rich): a row per run, a column per split; accuracy over its
+    Wilson interval in each cell, so the table folds to the terminal's width, never mid-number."""
+    from rich.table import Table
+    from rich.text import Text
+
+    splits = splits_of(runs)
+    table = Table(title="accuracy [95% Wilson interval]")
+    table.add_column("run", overflow="fold")
+    for split in splits:
+        table.add_column(split, justify="right", overflow="fold")
+    chances = [chance_of(runs, split) for split in splits]
+    table.add_row("chance", *(f"{c:.2f}" if c is not None else "—" for c in chances), style="dim")
+    for run in runs:
+        table.add_row(Text(run["label"]), *(short_cell(run["metrics"].get(split)) for split in splits))
+    return table
+
+
+def short_cell(metrics: dict | None) -> str:
+    if not metrics:
+        return "—"
+    low, high = metrics["wilson95"]
+    return f"{metrics['accuracy']:.2f} (n={metrics['n']})\n[{low:.2f}, {high:.2f}]"
+
+
+def show_report(path: Path, console) -> None:
+    """What `report` and `study` print: the opening paragraphs of report.md, then the results table."""
+    from rich.markdown import Markdown
+
+    runs = load_runs(read_json(path.parent / MARKER)["runs"])
+    opening = path.read_text().split("\n| split |")[0].removeprefix("# kgsynth report").strip()
+    if opening:
+        console.print(Markdown(opening))
+    console.print(results_table(runs))
+
+
 def figure(runs: list[dict]) -> bytes:
     """The figure, as PNG bytes."""
     import matplotlib
@@ -89,7 +157,11 @@ def figure(runs: list[dict]) -> bytes:
             ys.append(m["accuracy"])
             errors[0].append(max(0.0, m["accuracy"] - m["wilson95"][0]))  # rounding can cross the bound
             errors[1].append(max(0.0, m["wilson95"][1] - m["accuracy"]))
-        ax.bar(xs, ys, width, yerr=errors, capsize=3, label=run["label"])
+        bars = ax.bar(xs, ys, width, yerr=errors, capsize=3, label=run["label"])
+        zeros = [x for x, y in zip(xs, ys, strict=True) if y == 0]  # a bar of height 0 would be invisible
+        if zeros:
+            ax.plot(zeros, [0.0] * len(zeros), linestyle="none", marker="^", markersize=8, clip_on=False,
+                    color=bars.patches[0].get_facecolor())
     for position, split in enumerate(splits):
         chance = chance_of(runs, split)
         if chance is not None:

@@ -38,7 +38,7 @@ from .context import ContextSpec
 from .cost import Estimate
 from .evaluate import EvalConfig, Evaluator, corpus_prefix, describe_usage
 from .finetune import finetune, preset_config, training_examples
-from .options import DISTRACTORS, STRATEGIES
+from .options import AUGMENTED, DISTRACTORS, STRATEGIES
 from .options import STUDY_REGIMES as REGIMES
 from .recall import training_recall
 from .report import MARKER as REPORT
@@ -47,10 +47,18 @@ from .rundir import RunDir, identity_of
 from .study_report import study_sections
 from .tuning import finetune_gemini
 
+# the lab's global-augmentation prompts hold this many corpus tokens: the meta-trained model
+# read worlds of at most 512 tokens (options.METATRAIN), prompt and answers included
+LAB_AUGMENT_CONTEXT = 400
+# the lab's fine-tunes see each trained fact this many times (epochs = this / the texts per
+# fact: 1.2 epochs of simple reversals' ten texts per fact, 12 of syllogisms' one), enough to
+# recall most of their training text (training-recall.json)
+LAB_EXPOSURES, QUICK_LAB_EXPOSURES = 12, 15
+# the quick lab: the paper's core comparisons in minutes on a CPU (the full lab runs every regime)
+QUICK_LAB_REGIMES = ("baseline", "icl", "ft", "aug-ft-local", "oracle-ft")
 RUNTIME = ("out", "regimes", "device", "model_options")  # settings a rerun may change
 LATER = {"context": "corpus", "distractors": DISTRACTORS, "epochs": None, "metatrain": False,  # added later: left out
          "metatrain_steps": None, "world_settings": {}}  # of the identity at these values, so older studies resume
-AUGMENTED = {"aug-ft-local": ("local",), "aug-ft-global": ("global",), "aug-ft-verified": ("local", "global")}
 ENTRIES = ("study.json", "data", "report", "oracle-augmentations.jsonl",  # a study directory's, besides run.json
            "metatrain", "training-recall.json",
            *(f"{step}-{name}" for name in REGIMES for step in ("eval", "finetune", "tuning")),
@@ -64,7 +72,7 @@ class StudyConfig:
     model: str = "local"
     seed: int = 0
     quick: bool = False
-    regimes: list[str] = field(default_factory=lambda: list(REGIMES))
+    regimes: list[str] | None = None  # default: every regime (the quick lab: QUICK_LAB_REGIMES)
     device: str | None = None
     items_per_split: int | None = None  # quick: 25
     steps: int | None = None  # quick: 40
@@ -82,7 +90,7 @@ class StudyConfig:
     model_options: dict = field(default_factory=dict)  # gemini: batch, rpm, tpm, thinking_budget
 
     def validate(self) -> None:
-        unknown = sorted(set(self.regimes) - set(REGIMES))
+        unknown = sorted(set(self.regimes or ()) - set(REGIMES))
         if unknown:
             raise KgsynthError(f"unknown regime(s) {', '.join(unknown)}: choose from {', '.join(REGIMES)}")
         ContextSpec("icl", self.context or "corpus", None, self.distractors).validate()
@@ -101,12 +109,14 @@ class StudyConfig:
         if self.gemini:  # a long context is what Gemini is for; only the local window needs the caps
             quick |= {"max_context_tokens": None, "augment_context_tokens": None}
         if self.metatrain:  # the lab: a meta-trained model reads short contexts; fine-tunes that learn their text
-            quick |= {"metatrain_steps": 60, "epochs": 0.8, "items_per_split": 50, "augment_sources": 100}
-            if self.epochs is None and self.steps is None and not self.quick:
-                self.epochs = 1.2
+            quick |= {"metatrain_steps": 60, "steps": None, "items_per_split": None, "augment_sources": None}
+            if self.augment_context_tokens is None:
+                self.augment_context_tokens = LAB_AUGMENT_CONTEXT
         for name, value in quick.items():
             if getattr(self, name) is None and self.quick:
                 setattr(self, name, value)
+        if self.regimes is None:
+            self.regimes = list(QUICK_LAB_REGIMES if self.quick and self.metatrain else REGIMES)
         if self.context is None:
             self.context = "relevant" if self.metatrain else "corpus"
         return self
@@ -136,12 +146,20 @@ class Study:
 
     def run(self) -> Path:
         ontology = ontology_path(self.config.ontology)
+        if self.config.quick and self.config.metatrain and not self.config.world_settings:
+            from .metatrain_data import quick_world
+
+            self.config.world_settings = quick_world(ontology)
         study = RunDir(self.out, "study", self.config.identity(), {"ontology": ontology}, ENTRIES)
         study.open()
         OutputDir(self.out / "report", REPORT)  # a report it cannot replace is refused now, not after every regime
         if not (self.data / "manifest.json").is_file():
             self.say(f"synthesizing {self.config.ontology}")
             synthesize(ontology, self.config.seed, self.data, **self.config.world_settings)
+        if self.config.metatrain and self.config.epochs is None and self.config.steps is None:
+            exposures = QUICK_LAB_EXPOSURES if self.config.quick else LAB_EXPOSURES
+            self.config.epochs = round(exposures / self.fact_repeats, 2)
+        self.say_plan(ontology)
         self.model_spec = self.metatrained(ontology) if self.config.metatrain else self.config.model
         study.write_json("study.json", asdict(self.config) | {"studied_model": self.model_spec})
         if self.base().paid and self.confirm:
@@ -171,14 +189,32 @@ class Study:
             self._base = self.load(self.model_spec)
         return self._base
 
-    def metatrained(self, ontology: Path) -> str:
-        """`local:DIR` of the model meta-trained on other worlds of the ontology (cached)."""
-        from .metatrain import metatrain
+    def metatrain_config(self, ontology: Path):
         from .metatrain_data import MetatrainConfig
 
         config = MetatrainConfig(ontology=str(ontology), model=self.config.model, test_seed=self.config.seed,
                                  test_settings=self.config.world_settings)
         config.steps = self.config.metatrain_steps or config.steps
+        return config
+
+    def say_plan(self, ontology: Path) -> None:
+        """Before any model work: the phases ahead and roughly how long they take here."""
+        from .metatrain import is_cached
+        from .study_plan import study_plan
+
+        if self.config.gemini:
+            return
+        meta = self.metatrain_config(ontology) if self.config.metatrain else None
+        steps = meta.steps if meta is not None and not is_cached(meta) else 0
+        plan = study_plan(self, steps).describe()
+        if plan:
+            self.say(f"this study: {plan}")
+
+    def metatrained(self, ontology: Path) -> str:
+        """`local:DIR` of the model meta-trained on other worlds of the ontology (cached)."""
+        from .metatrain import metatrain
+
+        config = self.metatrain_config(ontology)
         self.say(f"meta-training {self.config.model} on other worlds of {ontology.name} ({config.steps} steps; "
                  "cached after the first run)")
         with self.progress("metatrain") as advance:
@@ -320,9 +356,12 @@ class Study:
 
 
 def stepper(advance) -> Callable[..., None] | None:
-    """A trainer's progress(step, steps, loss, …) as a bar's advance(count, total)."""
+    """A trainer's progress(step, steps, loss, …) as a bar's advance(count, total); a kgsynth
+    progress Tracker takes it as it is (and shows the loss)."""
     if advance is None:
         return None
+    if hasattr(advance, "step"):
+        return advance.step
     reached = [0]
 
     def moved(step: int, total: int, *rest) -> None:

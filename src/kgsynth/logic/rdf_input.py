@@ -210,7 +210,7 @@ def external_reference(document) -> tuple[str, object] | None:
 def describe(exc: BaseException) -> str:
     """rdflib's error as one readable line with a line number where rdflib gives one."""
     if hasattr(exc, "_why") and hasattr(exc, "lines"):  # notation3.BadSyntax: Turtle, N3, TriG
-        detail = f"line {exc.lines + 1}: {exc._why}{near(exc)}"
+        detail = f"line {stop_line(exc)}: {exc._why}{near(exc)}"
     elif isinstance(exc, SAXParseException):
         detail = f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}: {exc.getMessage()}"
     elif isinstance(exc, RecursionError):
@@ -220,6 +220,14 @@ def describe(exc: BaseException) -> str:
     detail = re.sub(r"""\bb(['"])(.*?)\1""", r"\2", detail)  # no bytes reprs
     detail = " ".join(detail.replace("\\n", " ").split()) or type(exc).__name__
     return detail if len(detail) <= DETAIL_LIMIT else detail[: DETAIL_LIMIT - 1] + "…"
+
+
+def stop_line(exc) -> int:
+    """The line where a notation3 parser stopped, counted in its text (its own count drifts)."""
+    try:
+        return exc._str.count(b"\n", 0, max(int(exc._i), 0)) + 1
+    except (AttributeError, TypeError, ValueError):
+        return exc.lines + 1
 
 
 def near(exc) -> str:

@@ -17,6 +17,7 @@ class ScoreRequest:
 class Score:
     logprob: float  # log-likelihood of the continuation given the context (natural log)
     tokens: int  # tokens the continuation was scored over
+    greedy: bool | None = None  # every continuation token the most likely one (where the backend knows)
 
 
 @dataclass(frozen=True)

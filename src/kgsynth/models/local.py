@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import KgsynthError
+from ..progress import silence_library_bars
 from .base import Model, Progress, Score, ScoreRequest, cut_at_stop
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever downloaded from a model hub
@@ -25,6 +26,7 @@ def import_torch():
             "local models need the extra 'local': pip install torch==2.13.0 && pip install -e '.[local]'"
         ) from None
     transformers.logging.set_verbosity_error()
+    silence_library_bars()
     return torch, transformers
 
 
@@ -127,7 +129,8 @@ class LocalModel(Model):
             sampled = temperature > 0
             generated = self.model.generate(**ids, max_new_tokens=max_tokens, do_sample=sampled,
                                             temperature=temperature if sampled else None, top_p=None, top_k=None,
-                                            pad_token_id=self.pad_id)
+                                            pad_token_id=self.pad_id, stop_strings=[s for s in stop if s] or None,
+                                            tokenizer=self.tokenizer)  # stops as soon as a stop string is written
             text = self.tokenizer.decode(generated[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
             outputs.append(cut_at_stop(text, stop))
         return outputs

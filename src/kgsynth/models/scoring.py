@@ -141,7 +141,8 @@ class PrefixScorer:
                 if first == 0:  # the first scored token follows the prefix itself
                     predicting = torch.cat([last_logits[None], predicting])
                 picked = torch.log_softmax(predicting, dim=-1).gather(-1, targets[:, None])
-                scores.append(Score(float(picked.sum()), len(targets)))
+                greedy = bool((predicting.argmax(-1) == targets).all())
+                scores.append(Score(float(picked.sum()), len(targets), greedy))
             if progress:
                 progress(len(batch))
         return scores
@@ -173,6 +174,7 @@ class PrefixScorer:
         continuations = [e.ids[e.boundary:] for e in batch]
         first = torch.log_softmax(last_logits, dim=-1)
         results = [float(first[c[0]]) for c in continuations]
+        greedy = [int(first.argmax()) == c[0] for c in continuations]
         width = max(len(c) for c in continuations) - 1
         if width > 0:
             rows = [list(c[:-1]) + [self.pad_id] * (width - (len(c) - 1)) for c in continuations]
@@ -185,7 +187,8 @@ class PrefixScorer:
             for row, c in enumerate(continuations):
                 targets = torch.tensor(c[1:], device=self.device)
                 results[row] += float(logprobs[row, : len(c) - 1].gather(-1, targets[:, None]).sum())
-        return [Score(lp, len(c)) for lp, c in zip(results, continuations, strict=True)]
+                greedy[row] = greedy[row] and bool((logprobs[row, : len(c) - 1].argmax(-1) == targets).all())
+        return [Score(lp, len(c), g) for lp, c, g in zip(results, continuations, greedy, strict=True)]
 
 
 @torch.no_grad()
@@ -197,6 +200,7 @@ def naive_scores(model, tokenizer, device, start_id: int | None, requests: Seque
         ids = torch.tensor([e.ids], device=device)
         logprobs = torch.log_softmax(model(input_ids=ids).logits[0].float(), dim=-1)
         targets = torch.tensor(e.ids[e.boundary:], device=device)
-        picked = logprobs[e.boundary - 1: len(e.ids) - 1].gather(-1, targets[:, None])
-        scores.append(Score(float(picked.sum()), len(targets)))
+        predicting = logprobs[e.boundary - 1: len(e.ids) - 1]
+        picked = predicting.gather(-1, targets[:, None])
+        scores.append(Score(float(picked.sum()), len(targets), bool((predicting.argmax(-1) == targets).all())))
     return scores

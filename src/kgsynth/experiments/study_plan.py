@@ -1,0 +1,52 @@
+"""What a study will do, phase by phase, and roughly how long that takes: said before it
+starts (timing.Plan). Steps of the augmented fine-tunes are estimated from the augmentation
+yields measured in the lab (about two sentences per local source, four per global one)."""
+
+from __future__ import annotations
+
+import math
+
+from .augment import oracle_augmentations, select_sources
+from .evaluate import select_items
+from .options import AUGMENTED
+from .timing import Plan, checkpoint_millions, on_gpu
+
+SENTENCES_PER_SOURCE = {"local": 2, "global": 4}
+ENTAILED_SHARE = 0.85  # aug-ft-verified keeps the entailed ones (precision measured in the lab)
+
+
+def study_plan(study, metatrain_steps: int) -> Plan:
+    """`study`: a Study; metatrain_steps: the steps still to train (0 when cached or not asked)."""
+    config = study.config
+    items = len(select_items(study.data, [], config.items_per_split))
+    phases = [("metatrain", metatrain_steps, "metatrain step")] if metatrain_steps else []
+    for strategy in sorted({s for name in config.regimes for s in AUGMENTED.get(name, ())}):
+        phases.append((f"augment {strategy}", sources(study, strategy), f"augment source {strategy}"))
+    for name in config.regimes:
+        if name in ("baseline", "icl"):
+            phases.append((f"eval {name}", items, f"eval item {name}"))
+            continue
+        phases += [(f"finetune {name}", fine_tuning_steps(study, name), "finetune step"),
+                   (f"eval {name}", items, "eval item baseline")]
+    return Plan(checkpoint_millions(config.model), on_gpu(config.device), phases)
+
+
+def sources(study, strategy: str) -> int:
+    config = study.config
+    return len(select_sources(study.dataset.documents, strategy, config.seed, config.augment_sources))
+
+
+def fine_tuning_steps(study, name: str) -> int:
+    """The steps of this regime's fine-tune; for the augmented ones, with the augmentations'
+    expected number (they are written during the study)."""
+    settings = study.finetune_config([])
+    if name == "ft" or not study.config.epochs:
+        return settings.steps
+    repeats = settings.extra_repeats
+    if name == "oracle-ft":
+        limit = study.config.augment_sources * 10 if study.config.augment_sources else None
+        extra = len(oracle_augmentations(study.dataset, limit)) * repeats
+    else:
+        share = ENTAILED_SHARE if name == "aug-ft-verified" else 1.0
+        extra = sum(sources(study, s) * SENTENCES_PER_SOURCE[s] for s in AUGMENTED[name]) * share * repeats
+    return settings.steps + math.ceil(study.config.epochs * extra / settings.batch_size)
