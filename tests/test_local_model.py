@@ -83,6 +83,15 @@ def test_generation_stopped_at_a_stop_string_is_the_full_generation_cut_there(ge
     assert any(len(s) < len(f) for s, f in zip(stopped, full, strict=True))  # a stop was reached
 
 
+def test_greedy_prompts_generated_together_read_as_generated_alone(gemma):
+    """Left-padded batches give each prompt the text it gets alone (prompts of other lengths)."""
+    prompts = ["Sentence: All glon are yomp.\nRephrasings and reversals:\n", "One, two,",
+               "Femp is more dangerous than glon. Glon is more dangerous than yomp. So femp is"]
+    together = gemma.generate(prompts, max_tokens=16, stop=("\n\n",))
+    assert together == [gemma.generate([prompt], max_tokens=16, stop=("\n\n",))[0] for prompt in prompts]
+    assert all(text.strip() for text in together)
+
+
 def test_count_tokens(gemma):
     assert gemma.count_tokens("") == 0
     short = gemma.count_tokens("Hello world")

@@ -294,7 +294,7 @@ class Augmenter:
         run.open(restart)
         if progress:
             progress(len(self.sources) - len(todo), len(self.sources))
-        size = max(1, len(todo)) if self.model.batch_all else 1
+        size = max(1, len(todo)) if self.model.batch_all else self.model.generation_batch
         with run.append_jsonl(CANDIDATES, ensure_ascii=False) as append:
             for start in range(0, len(todo), size):
                 group = todo[start: start + size]

@@ -9,10 +9,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-# seconds per unit: the embedded model (268 M parameters), 2 cores, no GPU, LoRA training
+# seconds per unit, measured in the quick lab (bench/lab.py): the embedded model (268 M
+# parameters), 2 cores, no GPU; LoRA steps of 8 short texts (longer texts take longer)
 MEASURED = {
-    "metatrain step": 3.0, "finetune step": 2.9, "finetune step full": 3.0, "recall text": 0.1,
-    "eval item baseline": 0.07, "eval item icl": 0.3, "augment source local": 1.5, "augment source global": 8.0,
+    "metatrain step": 3.7, "finetune step": 1.0, "finetune step full": 3.0,
+    "eval item baseline": 0.08, "eval item icl": 0.25, "augment source local": 1.2, "augment source global": 3.0,
 }
 MEASURED_SIZE = 268.0  # million parameters of the model MEASURED was timed on
 GPU_SPEEDUP = 10.0  # a rough factor, for saying "about"; the progress lines then measure

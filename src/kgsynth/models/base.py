@@ -70,6 +70,7 @@ class Model(ABC):
     max_context: int  # tokens
     structured_output = False  # answers augmentation prompts with a JSON list of sentences
     batch_all = False  # wants every request of a run in one call (a batch job)
+    generation_batch = 1  # prompts worth generating in one call (a resumed run redoes at most these)
     paid = False  # calls cost money: runs print a token estimate and ask first
     scores_text = True  # gives log-likelihoods of given text (likelihood scoring)
     context_cache_minimum: int | None = None  # tokens a shared prefix needs to be cached server-side (None: never)

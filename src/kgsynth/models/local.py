@@ -14,6 +14,7 @@ from .base import Model, Progress, Score, ScoreRequest, cut_at_stop
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever downloaded from a model hub
 
+GENERATION_BATCH = 8  # greedy prompts generated together
 DTYPES = ("float32", "bfloat16", "float16")
 
 
@@ -82,6 +83,8 @@ def merged_adapter(model, checkpoint: Path):
 class LocalModel(Model):
     """A transformers causal LM and its tokenizer, behind the Model interface."""
 
+    generation_batch = GENERATION_BATCH
+
     def __init__(self, model, tokenizer, name: str, batch_size: int = 16):
         torch, _ = import_torch()
         from .scoring import PrefixScorer
@@ -121,16 +124,24 @@ class LocalModel(Model):
 
     def generate(self, prompts: Sequence[str], max_tokens: int = 48, stop: Sequence[str] = ("\n",),
                  temperature: float = 0.0, seed: int = 0) -> list[str]:
-        torch, _ = import_torch()
+        """Greedy: GENERATION_BATCH prompts at a time, left-padded (on a CPU a step costs about the
+        same for 8 rows as for 1). Sampled: one at a time, each from `seed`, so reruns repeat."""
+        if temperature > 0 or self.tokenizer.pad_token_id is None:
+            return [self.generate_batch([prompt], max_tokens, stop, temperature, seed)[0] for prompt in prompts]
         outputs = []
-        for prompt in prompts:
-            torch.manual_seed(seed)
-            ids = self.tokenizer(prompt, return_tensors="pt").to(self.device)
-            sampled = temperature > 0
-            generated = self.model.generate(**ids, max_new_tokens=max_tokens, do_sample=sampled,
-                                            temperature=temperature if sampled else None, top_p=None, top_k=None,
-                                            pad_token_id=self.pad_id, stop_strings=[s for s in stop if s] or None,
-                                            tokenizer=self.tokenizer)  # stops as soon as a stop string is written
-            text = self.tokenizer.decode(generated[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
-            outputs.append(cut_at_stop(text, stop))
+        for start in range(0, len(prompts), GENERATION_BATCH):
+            outputs += self.generate_batch(prompts[start: start + GENERATION_BATCH], max_tokens, stop)
         return outputs
+
+    def generate_batch(self, prompts: Sequence[str], max_tokens: int, stop: Sequence[str], temperature: float = 0.0,
+                       seed: int = 0) -> list[str]:
+        torch, _ = import_torch()
+        torch.manual_seed(seed)
+        ids = self.tokenizer(list(prompts), return_tensors="pt", padding=True, padding_side="left").to(self.device)
+        sampled = temperature > 0
+        generated = self.model.generate(**ids, max_new_tokens=max_tokens, do_sample=sampled,
+                                        temperature=temperature if sampled else None, top_p=None, top_k=None,
+                                        pad_token_id=self.pad_id, stop_strings=[s for s in stop if s] or None,
+                                        tokenizer=self.tokenizer)  # stops as soon as every row wrote a stop string
+        width = ids["input_ids"].shape[1]
+        return [cut_at_stop(self.tokenizer.decode(row[width:], skip_special_tokens=True), stop) for row in generated]
