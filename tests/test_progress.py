@@ -29,7 +29,8 @@ def test_in_a_log_file_a_line_every_interval_and_one_at_the_end(monkeypatch):
         for step in range(1, 5):
             tracker.step(step, 4, 2.0 / step)
     lines = text.getvalue().splitlines()
-    assert lines[0].startswith("finetune ft: 1/4, loss 2.000, ") and "left" in lines[0]
+    assert lines[0].startswith("finetune ft: 1/4, loss 2.000, ") and "left" not in lines[0]  # the baseline
+    assert lines[1].startswith("finetune ft: 2/4, loss 1.000, ") and lines[1].endswith("left")
     assert lines[-1].startswith("finetune ft: 4/4, loss 0.500, ") and lines[-1].endswith("done")
     assert len(lines) == 5  # four steps, then done
 

@@ -72,6 +72,10 @@ def test_the_plan_said_up_front_counts_the_work_the_study_does(fakes, tmp_path):
     for regime in REGIMES:
         assert f"eval {regime} 25 items" in plan
     assert "augment local 30 sources" in plan and "augment global 30 sources" in plan  # --quick: 30 sources
+    again: list[str] = []
+    Study(StudyConfig(ontology=str(ROOT / "ontologies/syllogisms.ttl"), out=str(tmp_path / "study"), quick=True),
+          say=again.append).run()
+    assert not [line for line in again if line.startswith("this study:")]  # a rerun finds every step done
 
 
 def test_a_rerun_reuses_finished_work(fakes, tmp_path):

@@ -44,8 +44,7 @@ class Tracker:
         self.update(self.completed + count, total)
 
     def step(self, step: int, total: int | None = None, loss: float | None = None, *_rest) -> None:
-        if self.baseline is None:  # a trainer reports after its first step: that step is the baseline
-            self.baseline = (self.started, step - 1)
+        """A trainer's report; its first (after loading, a first evaluation) is the baseline."""
         self.update(step, total, "" if loss is None else f"loss {loss:.3f}")
 
     def left(self) -> str:
@@ -82,7 +81,8 @@ def progress(description: str, total: int | None = None, out: Console | None = N
     tracker = Tracker(description, total, out)
     if not out.is_terminal:
         yield tracker
-        tracker.log(done=True)
+        if tracker.baseline is not None:  # something was reported (a cached result reports nothing)
+            tracker.log(done=True)
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                TimeElapsedColumn(), TextColumn("{task.fields[left]}", style="progress.remaining"))

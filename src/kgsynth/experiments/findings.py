@@ -86,7 +86,9 @@ class Findings:
         m = self.metrics["baseline"][split]
         low, high = m["wilson95"]
         where = "at chance" if low <= m["chance"] <= high else (
-            "above chance: the model knew something already" if low > m["chance"] else "below chance")
+            "above chance: without the facts it still picks the right option more often than chance, so it "
+            "knew something already or favours answer forms that are often right" if low > m["chance"]
+            else "below chance")
         return f"baseline {self.accuracy('baseline', split)} with chance {m['chance']:.2f}: {where}."
 
     def reversal_curse(self) -> str | None:

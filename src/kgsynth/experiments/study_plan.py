@@ -21,14 +21,20 @@ def study_plan(study, metatrain_steps: int) -> Plan:
     items = len(select_items(study.data, [], config.items_per_split))
     phases = [("metatrain", metatrain_steps, "metatrain step")] if metatrain_steps else []
     for strategy in sorted({s for name in config.regimes for s in AUGMENTED.get(name, ())}):
-        phases.append((f"augment {strategy}", sources(study, strategy), f"augment source {strategy}"))
+        if not finished(study, f"augment-{strategy}", "audit.json"):
+            phases.append((f"augment {strategy}", sources(study, strategy), f"augment source {strategy}"))
     for name in config.regimes:
-        if name in ("baseline", "icl"):
-            phases.append((f"eval {name}", items, f"eval item {name}"))
-            continue
-        phases += [(f"finetune {name}", fine_tuning_steps(study, name), "finetune step"),
-                   (f"eval {name}", items, "eval item baseline")]
+        tuned = name not in ("baseline", "icl")
+        if tuned and not finished(study, f"finetune-{name}", "model"):
+            phases.append((f"finetune {name}", fine_tuning_steps(study, name), "finetune step"))
+        if not finished(study, f"eval-{name}", "metrics.json"):
+            phases.append((f"eval {name}", items, "eval item baseline" if tuned else f"eval item {name}"))
     return Plan(checkpoint_millions(config.model), on_gpu(config.device), phases)
+
+
+def finished(study, run: str, output: str) -> bool:
+    """Whether a rerun finds this step done (its run directory holds its final output)."""
+    return (study.out / run / output).exists()
 
 
 def sources(study, strategy: str) -> int:
