@@ -17,7 +17,7 @@ def tiny_gemma_dir(directory: Path) -> Path:
     torch.manual_seed(0)
     config = transformers.Gemma3TextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
                                            num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
-                                           head_dim=16, max_position_embeddings=2048, bos_token_id=tokenizer.bos_token_id,
+                                           head_dim=16, max_position_embeddings=32768, bos_token_id=tokenizer.bos_token_id,
                                            eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
     transformers.Gemma3ForCausalLM(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
