@@ -20,9 +20,8 @@ from pathlib import Path
 
 from ..files import read_jsonl
 from .evaluate import RESULTS, wilson
-from .options import AUGMENTED as AUGMENTED_STRATEGIES
+from .options import AUGMENTED
 
-AUGMENTED = tuple(AUGMENTED_STRATEGIES)
 GENERALIZING = ("reversal", "syllogism", "multihop", "category", "deduction")  # splits past the trained wording
 SMALL_N = 50  # fewer items per split than this: the paragraph says differences under ~1/sqrt(n) are not shown
 

@@ -19,14 +19,17 @@ def study_plan(study, metatrain_steps: int) -> Plan:
     """`study`: a Study; metatrain_steps: the steps still to train (0 when cached or not asked)."""
     config = study.config
     items = len(select_items(study.data, [], config.items_per_split))
+    strategies = sorted({s for name in config.regimes for s in AUGMENTED.get(name, ())})
+    counts = {s: len(select_sources(study.dataset.documents, s, config.seed, config.augment_sources)) for s in strategies}
+    base = study.finetune_config([])  # read once: each regime's steps are this one's plus its augmentations'
     phases = [("metatrain", metatrain_steps, "metatrain step")] if metatrain_steps else []
-    for strategy in sorted({s for name in config.regimes for s in AUGMENTED.get(name, ())}):
+    for strategy in strategies:
         if not finished(study, f"augment-{strategy}", "audit.json"):
-            phases.append((f"augment {strategy}", sources(study, strategy), f"augment source {strategy}"))
+            phases.append((f"augment {strategy}", counts[strategy], f"augment source {strategy}"))
     for name in config.regimes:
         tuned = name not in ("baseline", "icl")
         if tuned and not finished(study, f"finetune-{name}", "model"):
-            phases.append((f"finetune {name}", fine_tuning_steps(study, name), "finetune step"))
+            phases.append((f"finetune {name}", fine_tuning_steps(study, name, base, counts), "finetune step"))
         if not finished(study, f"eval-{name}", "metrics.json"):
             phases.append((f"eval {name}", items, "eval item baseline" if tuned else f"eval item {name}"))
     return Plan(checkpoint_millions(config.model), on_gpu(config.device), phases)
@@ -37,22 +40,16 @@ def finished(study, run: str, output: str) -> bool:
     return (study.out / run / output).exists()
 
 
-def sources(study, strategy: str) -> int:
-    config = study.config
-    return len(select_sources(study.dataset.documents, strategy, config.seed, config.augment_sources))
-
-
-def fine_tuning_steps(study, name: str) -> int:
-    """The steps of this regime's fine-tune; for the augmented ones, with the augmentations'
-    expected number (they are written during the study)."""
-    settings = study.finetune_config([])
+def fine_tuning_steps(study, name: str, base, counts: dict[str, int]) -> int:
+    """The steps of this regime's fine-tune (`base`: the plain ft's settings; `counts`: sources
+    per strategy); for the augmented ones, with the augmentations' expected number (they are
+    written during the study)."""
     if name == "ft" or not study.config.epochs:
-        return settings.steps
-    repeats = settings.extra_repeats
+        return base.steps
     if name == "oracle-ft":
         limit = study.config.augment_sources * 10 if study.config.augment_sources else None
-        extra = len(oracle_augmentations(study.dataset, limit)) * repeats
+        extra = len(oracle_augmentations(study.dataset, limit)) * base.extra_repeats
     else:
         share = ENTAILED_SHARE if name == "aug-ft-verified" else 1.0
-        extra = sum(sources(study, s) * SENTENCES_PER_SOURCE[s] for s in AUGMENTED[name]) * share * repeats
-    return settings.steps + math.ceil(study.config.epochs * extra / settings.batch_size)
+        extra = sum(counts[s] * SENTENCES_PER_SOURCE[s] for s in AUGMENTED[name]) * share * base.extra_repeats
+    return base.steps + math.ceil(study.config.epochs * extra / base.batch_size)
