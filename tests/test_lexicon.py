@@ -21,6 +21,8 @@ from kgsynth.text.lexicon import (
     draw_words,
     load_grammar,
     plural,
+    plural_forms,
+    singular_forms,
 )
 
 EXAMPLES = ["femp", "glon", "yomp", "troff", "zept", "abme", "grud"]
@@ -115,6 +117,25 @@ def test_grammar_lengths_cover_the_default_bounds() -> None:
 )
 def test_plural(word: str, expected: str) -> None:
     assert plural(word) == expected
+
+
+@pytest.mark.parametrize(("word", "forms"), [("berry", ["berrys", "berries"]), ("boy", ["boys"]), ("fox", ["foxes"]),
+                                             ("sea otter", ["sea otters"]), ("rony", ["ronys", "ronies"])])
+def test_plural_forms_render_plural_first_then_english_ies(word: str, forms: list[str]) -> None:
+    assert plural_forms(word) == forms
+
+
+@pytest.mark.parametrize(("word", "singulars"), [("foxes", ["foxe", "fox"]), ("classes", ["classe", "class"]),
+                                                 ("berries", ["berrie", "berry"]), ("mammals", ["mammal"]),
+                                                 ("glass", []), ("data analysis tools", ["data analysis tool"])])
+def test_singular_forms_invert_plural_forms(word: str, singulars: list[str]) -> None:
+    assert singular_forms(word) == singulars
+
+
+@given(st.text(alphabet="abcehioswxyz ", min_size=1, max_size=8).filter(str.strip))
+def test_every_plural_form_leads_back_to_its_singular(word: str) -> None:
+    for form in plural_forms(word):
+        assert word in singular_forms(form)
 
 
 # ---------------------------------------------------------------- drawing words

@@ -9,8 +9,8 @@ from ..logic import categorical
 from ..logic.closure import Derivation
 from ..logic.oracle import CONTRADICTED, ENTAILED, UNKNOWN, Oracle
 from ..logic.statement import Statement
-from .grammar import WORD, Grammar, Names
-from .lexicon import plural
+from .grammar import Grammar
+from .premises import check_roles, premise_grammar
 from .wording import study_wording
 
 # The longest sentence check reads. Parsing is about quadratic in the length of a sentence the
@@ -44,24 +44,12 @@ class Judgement:
 
 
 def describe(grammar: Grammar, statement: Statement) -> str:
+    if statement in grammar.written:
+        return grammar.written[statement]
     try:
         return study_wording(grammar, statement)
     except KgsynthError:
         return str(statement)
-
-
-def premise_grammar(sentences: list[str]) -> Grammar:
-    """A grammar whose names are the words of the sentences that are not the grammar's own."""
-    literals = Grammar({}, Names()).vocabulary()  # with no names: the grammar's own words
-    words = {w for s in sentences for w in WORD.findall(s.lower()) if w not in literals}
-    names = Names()
-    for word in sorted(words):
-        lemma = word[:-1] if word.endswith("s") and word[:-1] in words else word
-        if lemma != word:
-            continue
-        names.add(lemma, sg=lemma, pl=lemma)  # "All glon are yomp", as the study writes them
-        names.alias(lemma, "pl", plural(lemma))  # "All glons are yomps" reads the same
-    return Grammar({}, names)
 
 
 def check_length(sentences: list[str], what: str) -> None:
@@ -80,11 +68,11 @@ def check_premises(premises: list[str], claims: list[str]) -> tuple[Grammar, lis
     grammar = premise_grammar(premises + claims)
     parsed = [grammar.parse(p) for p in premises]
     for sentence, statement in zip(premises, parsed, strict=True):
-        if not statement.form.is_categorical:
-            raise KgsynthError(f"premise {sentence!r} is not one of the forms all / some / no / some ... not")
+        grammar.written.setdefault(statement, sentence)
+    asked = [grammar.parse(c) for c in claims]
+    check_roles(premises + claims, parsed + asked)
     judgements = []
-    for claim in claims:
-        statement = grammar.parse(claim)
+    for claim, statement in zip(claims, asked, strict=True):
         verdict = categorical.verdict(parsed, statement)
         derivation = None
         if verdict in (ENTAILED, CONTRADICTED):

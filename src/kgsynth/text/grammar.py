@@ -10,26 +10,28 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedEOF, UnexpectedInput
 from lark.grammar import Terminal
-from lark.visitors import CollapseAmbiguities
 
 from ..errors import KgsynthError
 from ..logic.statement import ISA, Form, Statement
 from ..resources import grammar_path
+from .clauses import SLOT_NUMBER, Clause, Unread, compile_grammar, read_clauses
+from .surfaces import SurfaceIndex, restore
 
 GRAMMAR_PATH = grammar_path("english.lark")
 PHRASE_WORD = re.compile(r"^[a-z][a-z0-9'-]*$")
-WORD = re.compile(r"[a-z][a-z0-9'-]*")
+NAME_WORD = re.compile(r"[a-z][a-z0-9'-]*")  # the NAME terminal of grammars/english.lark
+WORD = re.compile(r"[^\W_][\w'-]*")  # a word as a person writes it: "glons", "skarsgård", "2025", "o'brien"
+READ_ONLY = "read_"  # styles named read_* are parsed, never rendered
 # statement kind -> (relation is ISA?, form)
 KINDS = {
     "type": (True, Form.FACT),
+    "not_type": (True, Form.NOT),
     "all_isa": (True, Form.ALL),
     "some_isa": (True, Form.SOME),
     "no_isa": (True, Form.NO),
@@ -37,10 +39,6 @@ KINDS = {
     "prop": (False, Form.ALL),
     "fact": (False, Form.FACT),
     "not_fact": (False, Form.NOT),
-}
-SLOT_NUMBER = {
-    "subj_ind": "ind", "obj_ind": "ind", "subj_sg": "sg", "obj_sg": "sg",
-    "subj_pl": "pl", "obj_pl": "pl", "obj_bare": "sg",
 }
 NO_SPACE_BEFORE = {",", ":", ".", "?", "!"}
 QUESTION_WORDS = {"did", "do", "does", "is", "are"}
@@ -50,21 +48,28 @@ class ParseError(KgsynthError):
     """A sentence the grammar cannot read, or reads as several different statements."""
 
 
+class RoundTripError(KgsynthError):
+    """A rendered sentence that does not parse back to its statement: a label the grammar cannot carry."""
+
+
 @dataclass
 class Names:
     """Surface forms of terms: individuals ("ind"), classes singular ("sg") and plural ("pl")."""
 
     forms: dict[str, dict[str, str]] = field(default_factory=dict)
     _by_surface: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    version: int = 0  # bumped by every change, so that a grammar rebuilds its index of surfaces
 
     def add(self, term_id: str, **forms: str) -> None:
         self.forms[term_id] = forms
         for number, surface in forms.items():
             self._by_surface[normalize(surface)].add((term_id, number))
+        self.version += 1
 
     def alias(self, term_id: str, number: str, surface: str) -> None:
         """Another surface that parses to the term (rendering keeps the first)."""
         self._by_surface[normalize(surface)].add((term_id, number))
+        self.version += 1
 
     def surface(self, term_id: str, number: str) -> str:
         try:
@@ -80,17 +85,14 @@ class Names:
 
 
 def normalize(text: str) -> str:
-    return " ".join(text.strip().lower().split())
+    """Lower case, one space between words, straight apostrophes, no double quotes, NFC."""
+    text = unicodedata.normalize("NFC", text).replace('"', " ").replace("\u2019", "'")
+    return " ".join(text.lower().split())
 
 
 def relation_phrase(prop_id: str, label: str | None) -> str:
     """The ontology's label, or the id split at capitals ("moreDangerousThan")."""
     return normalize(label) if label else normalize(re.sub(r"(?<!^)(?=[A-Z])", " ", prop_id))
-
-
-@lru_cache(maxsize=8)
-def compile_grammar(text: str) -> Lark:
-    return Lark(text, start="sentence", parser="earley", lexer="dynamic", ambiguity="explicit")
 
 
 class Grammar:
@@ -99,15 +101,20 @@ class Grammar:
         self.names = names
         self.relations = dict(sorted(relations.items()))
         self.rel_ids = list(self.relations)
-        self.lark = compile_grammar(path.read_text() + self.relation_rules())
+        self.text = path.read_text() + self.relation_rules()
+        self.lark = compile_grammar(self.text)
         self.rules = defaultdict(list)  # insertion order = the grammar's order of rules
         for rule in self.lark.rules:
             self.rules[rule.origin.name].append(rule.expansion)
         self._vocabulary: set[str] | None = None
+        self._literals: set[str] | None = None
+        self._index: tuple[int, SurfaceIndex] | None = None
+        self._carried: set[tuple[str, Statement]] = set()  # rendered sentences known to round-trip
+        self.written: dict[Statement, str] = {}  # sentences as a person wrote them (check's premises), to show
         self.style_names = defaultdict(list)
         for name in self.rules:
             kind, sep, style = name.partition("__")
-            if sep and kind in KINDS:
+            if sep and kind in KINDS and not style.startswith(READ_ONLY):
                 self.style_names[kind].append(style)
         self.lead_ins = [self.words_of(expansion) for expansion in self.rules["lead"]]
 
@@ -161,7 +168,44 @@ class Grammar:
             words = [lead, *words]
         sentence = join_words(words)
         end = "?" if lead and lead.split()[0] in QUESTION_WORDS else "."
-        return sentence[0].upper() + sentence[1:] + end
+        if not (end == "." and sentence.endswith(".")):  # "... is Frank Stallone Sr." (not "Sr..")
+            sentence += end
+        sentence = sentence[0].upper() + sentence[1:]
+        self.check_round_trip(sentence, statement)
+        return sentence
+
+    def check_round_trip(self, sentence: str, statement: Statement) -> None:
+        """Raise RoundTripError, naming the label, unless the sentence reads back as exactly the statement."""
+        if (sentence, statement) in self._carried:
+            return
+        try:
+            readings = self.readings(sentence)
+        except ParseError as exc:
+            readings, why = [], str(exc)
+        else:
+            why = "it reads as " + "; ".join(str(r) for r in readings)
+        if readings != [statement]:
+            raise RoundTripError(f"the grammar cannot carry the label {self.blame(statement)}: the sentence "
+                                 f"{sentence!r} does not parse back to '{statement}' ({why})")
+        self._carried.add((sentence, statement))
+
+    def blame(self, statement: Statement) -> str:
+        """The statement's labels, quoted; only those shared with another term or holding a word
+        of the grammar when there are such (the likely culprits)."""
+        individual = statement.form in (Form.FACT, Form.NOT)
+        labels = [(statement.subject, "ind" if individual else "sg"),
+                  (statement.object, "ind" if individual and statement.relation != ISA else "sg")]
+        labels = [(term, number, self.names.forms[term][number]) for term, number in dict.fromkeys(labels)
+                  if number in self.names.forms.get(term, {})]
+
+        def suspect(term: str, number: str, surface: str) -> bool:
+            shared = self.names.resolve(surface, number) != [term]
+            return shared or any(w in self.literals() for w in normalize(surface).split())
+
+        def named(term: str, number: str, surface: str) -> str:
+            others = [o for o in self.names.resolve(surface, number) if o != term]
+            return f"{surface!r} (term '{term}'" + "".join(f", also the name of '{o}'" for o in others) + ")"
+        return " and ".join(named(*label) for label in [x for x in labels if suspect(*x)] or labels)
 
     def fill(self, expansion, statement: Statement) -> list[str]:
         words: list[str] = []
@@ -200,23 +244,41 @@ class Grammar:
 
     def readings(self, sentence: str) -> list[Statement]:
         """Every distinct statement the sentence can mean; raises if none."""
-        text = normalize(sentence.replace('"', " ").replace("\u2019", "'"))
-        try:
-            tree = self.lark.parse(text)
-        except UnexpectedEOF:
-            raise ParseError(f"cannot parse {sentence!r}: the sentence ends too early") from None
-        except UnexpectedInput as exc:
-            raise ParseError(f"cannot parse {sentence!r}: unexpected {text[exc.pos_in_stream:][:12]!r}") from None
-        found = self.resolve_tree(tree)
-        if not found:
+        text = normalize(sentence)
+        statements, unread = self.read(text)
+        if unread:
+            raise ParseError(f"cannot parse {sentence!r}: {unread}")
+        if not statements:
             raise ParseError(f"cannot parse {sentence!r}: {self.why_unread(text)}")
-        return sorted(found)
+        return sorted(statements)
 
-    def resolve_tree(self, tree: Tree) -> set[Statement]:
-        found: set[Statement] = set()
-        for reading in CollapseAmbiguities().transform(tree):
-            found.update(self.statements_of(reading))
-        return found
+    def read(self, text: str) -> tuple[set[Statement], str | None]:
+        """(the statements a normalized sentence reads as, why the grammar cannot read it or None)."""
+        skeleton, found = self.surface_index().replace(text)
+        clauses = read_clauses(self.text, skeleton)
+        if isinstance(clauses, Unread):
+            if clauses.reason == "eof":
+                return set(), "the sentence ends too early"
+            unknown = [w for w in WORD.findall(text) if w not in self.vocabulary()]
+            known = f" (no known term for {', '.join(repr(w) for w in dict.fromkeys(unknown))})" if unknown else ""
+            return set(), f"unexpected {restore(skeleton[clauses.position:], found)[:12]!r}{known}"
+        return {s for clause in clauses for s in self.statements_of(clause, found)}, None
+
+    def surface_index(self) -> SurfaceIndex:
+        if self._index is None or self._index[0] != self.names.version:
+            self._vocabulary = None
+            self._index = (self.names.version, SurfaceIndex(self.names.surfaces(), self.literals(), NAME_WORD))
+        return self._index[1]
+
+    def statements_of(self, clause: Clause, found: list[str]) -> list[Statement]:
+        isa, form = KINDS[clause.kind]
+        relation = ISA if clause.relation < 0 else self.rel_ids[clause.relation]
+        if not isa and relation == ISA:
+            return []
+        slots = {name.split("_")[0]: self.names.resolve(restore(text, found), SLOT_NUMBER[name])
+                 for name, text in clause.slots}
+        pairs = itertools.product(slots.get("subj", []), slots.get("obj", []))
+        return [Statement(s, relation, o, form) for s, o in pairs]
 
     def why_unread(self, text: str) -> str:
         """Name the words no term has; else say if the sentence only lacks its end."""
@@ -227,12 +289,17 @@ class Grammar:
             return "the sentence ends too early"
         return "its words fit no statement form"
 
+    def literals(self) -> set[str]:
+        """The grammar's own words: its literals and the relation phrases."""
+        if self._literals is None:
+            self._literals = {self.literal(t).lower() for expansions in self.rules.values() for e in expansions
+                              for t in e if isinstance(t, Terminal) and t.name != "NAME" and t.name != "END"}
+        return self._literals
+
     def vocabulary(self) -> set[str]:
+        """Every word a sentence may have: the grammar's and the names' (as WORD finds them)."""
         if self._vocabulary is None:
-            words = {w for surface in self.names.surfaces() for w in surface.split()}
-            words |= {self.literal(t).lower() for expansions in self.rules.values() for e in expansions for t in e
-                      if isinstance(t, Terminal) and t.name != "NAME" and t.name != "END"}
-            self._vocabulary = words
+            self._vocabulary = self.literals() | {w for s in self.names.surfaces() for w in WORD.findall(s)}
         return self._vocabulary
 
     def completes(self, text: str) -> bool:
@@ -243,31 +310,9 @@ class Grammar:
                 if len(by_number[number]) < 3:
                     by_number[number].append(surface)
         for probe in sorted({p for probes in by_number.values() for p in probes}):
-            try:
-                if self.resolve_tree(self.lark.parse(f"{text} {normalize(probe)}")):
-                    return True
-            except UnexpectedInput:
-                continue
+            if self.read(normalize(f"{text} {probe}"))[0]:
+                return True
         return False
-
-    def statements_of(self, tree: Tree) -> list[Statement]:
-        clause = next(child for child in tree.children if isinstance(child, Tree) and "__" in child.data)
-        kind = clause.data.split("__")[0]
-        isa, form = KINDS[kind]
-        slots: dict[str, list[str]] = {}
-        relation = ISA
-        for child in clause.children:
-            if not isinstance(child, Tree):
-                continue
-            if child.data.startswith(("rel_", "crel_")):
-                relation = self.rel_ids[int(child.data.rsplit("_", 1)[1])]
-            elif child.data in SLOT_NUMBER:
-                text = " ".join(token.value for token in child.children if isinstance(token, Token))
-                slots[child.data.split("_")[0]] = self.names.resolve(text, SLOT_NUMBER[child.data])
-        if not isa and relation == ISA:
-            return []
-        pairs = itertools.product(slots.get("subj", []), slots.get("obj", []))
-        return [Statement(s, relation, o, form) for s, o in pairs]
 
 
 def join_words(words: list[str]) -> str:

@@ -111,6 +111,22 @@ def plural(word: str) -> str:
     return word + "s"
 
 
+def plural_forms(word: str) -> list[str]:
+    """Every plural `plural` reads for a word (or a phrase: its last word): `plural(word)`
+    first (what is rendered), then the English "-ies" of a consonant + "y" ("berries")."""
+    forms = [plural(word)]
+    if len(word) > 1 and word.endswith("y") and word[-2] not in "aeiou ":
+        forms.append(word[:-1] + "ies")
+    return forms
+
+
+def singular_forms(word: str) -> list[str]:
+    """The inverse of `plural_forms`: every singular of which `word` is a plural ("foxes" ->
+    "fox", "foxe"; "berries" -> "berry"; "mammals" -> "mammal"), longest first."""
+    candidates = {word[:cut] + tail for cut, tail in ((-1, ""), (-2, ""), (-3, "y")) if len(word) > -cut}
+    return sorted((c for c in candidates if c.strip() and word in plural_forms(c)), key=lambda c: (-len(c), c))
+
+
 class _Neighbourhood:
     """Forms indexed by their deletion variants, to find any form within edit distance 1.
 

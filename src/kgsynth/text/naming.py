@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..logic.world import World
 from .grammar import Grammar, Names, relation_phrase
-from .lexicon import Lexicon, LexiconConfig, plural
+from .lexicon import Lexicon, LexiconConfig, plural, plural_forms
 
 
 @dataclass
@@ -36,6 +36,8 @@ def name_world(world: World, config: LexiconConfig | None = None, keep_labels: b
     for term in sorted(world.classes):
         word = surface(term)
         names.add(term, sg=word, pl=plural(word))
+        for form in plural_forms(word)[1:] if term in kept else ():
+            names.alias(term, "pl", form)  # a real label's English plural reads too ("qualities")
     for term in sorted(world.individuals):
         names.add(term, ind=surface(term))
     table = {
