@@ -218,8 +218,8 @@ def test_json_ld_with_an_inline_context_loads(tmp_path: Path, no_fetching: dict)
 BLANK = {
     "unionOf": (":D a owl:Class ; rdfs:subClassOf [ a owl:Class ; owl:unionOf ( :A :B ) ] .\n",
                 "an owl:unionOf class expression of (A, B) in the rdfs:subClassOf of D"),
-    "intersectionOf": (":D a owl:Class ; rdfs:subClassOf [ owl:intersectionOf ( :A :B ) ] .\n",
-                       "an owl:intersectionOf class expression of (A, B) in the rdfs:subClassOf of D"),
+    "intersectionOf": (":D a owl:Class ; owl:disjointWith [ owl:intersectionOf ( :A :B ) ] .\n",
+                       "an owl:intersectionOf class expression of (A, B) in the owl:disjointWith of D"),
     "untyped unionOf in a domain": (":p rdfs:domain [ owl:unionOf ( :A :B :C ) ] .\n",
                                     "an owl:unionOf class expression of (A, B, C) in the rdfs:domain of p"),
     "nested in a restriction": (

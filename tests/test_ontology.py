@@ -227,14 +227,18 @@ def test_malformed_turtle(tmp_path: Path) -> None:
 
 
 UNSUPPORTED = {
-    "unionOf": (":A a owl:Class . :B a owl:Class .\n:C a owl:Class ; owl:unionOf ( :A :B ) .\n", "owl:unionOf"),
-    "allValuesFrom": (
+    "union as a superclass": (":A a owl:Class . :B a owl:Class .\n:C rdfs:subClassOf [ owl:unionOf ( :A :B ) ] .\n",
+                              "owl:unionOf"),
+    "allValuesFrom as a subclass": (
         ":A a owl:Class . :B a owl:Class . :p a owl:ObjectProperty .\n"
-        ":A rdfs:subClassOf [ a owl:Restriction ; owl:onProperty :p ; owl:allValuesFrom :B ] .\n",
+        "[ a owl:Restriction ; owl:onProperty :p ; owl:allValuesFrom :B ] rdfs:subClassOf :A .\n",
         "owl:allValuesFrom",
     ),
-    "FunctionalProperty": (":p a owl:ObjectProperty , owl:FunctionalProperty .\n", "owl:FunctionalProperty"),
-    "equivalentClass": (":A a owl:Class . :B a owl:Class .\n:A owl:equivalentClass :B .\n", "owl:equivalentClass"),
+    "ReflexiveProperty": (":p a owl:ObjectProperty , owl:ReflexiveProperty .\n", "owl:ReflexiveProperty"),
+    "maxCardinality 2": (":A a owl:Class . :p a owl:ObjectProperty .\n:A rdfs:subClassOf [ a owl:Restriction ; "
+                         "owl:onProperty :p ; owl:maxCardinality 2 ] .\n", "owl:maxCardinality"),
+    "complementOf": (":A a owl:Class . :B a owl:Class .\n:A owl:equivalentClass [ owl:complementOf :B ] .\n",
+                     "owl:complementOf"),
     "sameAs": (":a owl:sameAs :b .\n", "owl:sameAs"),
     "unknown kgs term": (":p a owl:ObjectProperty ; kgs:open true .\n", "kgs:open"),
 }

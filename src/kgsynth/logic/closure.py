@@ -13,6 +13,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from . import categorical
+from .owl_rules import OwlRules
 from .statement import ISA, Form, Statement
 from .world import World
 
@@ -77,6 +78,7 @@ class Closure:
         for result, links in schema.chains:
             for position, link in enumerate(links):
                 self.chains[link].append((result, links, position))
+        self.owl = OwlRules(self)
 
     # -- building ---------------------------------------------------------------
 
@@ -87,6 +89,7 @@ class Closure:
         try:
             for statement in self.world.asserted:
                 self.add(to_key(statement), ASSERTED, ())
+            self.owl.start()
             self.add_categorical()
             handlers = {ALL: self.on_all, NO: self.on_no, FACT: self.on_fact}
             queue = self.queue
@@ -156,14 +159,19 @@ class Closure:
     def on_all(self, key: Key) -> None:
         s, r, o, _ = key
         add, facts = self.add, self.facts
+        if self.owl.active:
+            self.owl.on_all(key)
         if r != ISA:  # every s has r some o: so does every subclass of s
             for y in list(self.subs[s]):
                 add((y, r, o, ALL), "property-inheritance", ((y, ISA, s, ALL), key))
             return
+        # a cycle of inclusions is an equivalence: its members are not said to include themselves
         for x in list(self.supers[o]):
-            add((s, ISA, x, ALL), "subclass-transitive", (key, (o, ISA, x, ALL)))
+            if x != s:
+                add((s, ISA, x, ALL), "subclass-transitive", (key, (o, ISA, x, ALL)))
         for y in list(self.subs[s]):
-            add((y, ISA, o, ALL), "subclass-transitive", ((y, ISA, s, ALL), key))
+            if y != o:
+                add((y, ISA, o, ALL), "subclass-transitive", ((y, ISA, s, ALL), key))
         for a in list(self.members[s]):
             derived = (a, ISA, o, FACT)
             if derived not in facts:
@@ -189,6 +197,8 @@ class Closure:
                 derived = (a, ISA, x, FACT)
                 if derived not in facts:
                     add(derived, "type-inheritance", (key, (b, ISA, x, ALL)))
+            if self.owl.active:
+                self.owl.on_member(key)
             return
         inverse = self.inverse.get(p)
         if inverse:
@@ -205,6 +215,8 @@ class Closure:
             self.extend_transitive(key)
         for result, links, position in self.chains.get(p, ()):
             self.extend_chain(key, result, links, position)
+        if self.owl.active:
+            self.owl.on_edge(key)
 
     def extend_transitive(self, key: Key) -> None:
         """Right-linear transitivity: any p-edge joins the base (not transitivity-derived)
@@ -290,7 +302,7 @@ class Closure:
                 continue
             seen.add(key)
             rule, premises, _ = self.facts[key]
-            if rule == ASSERTED:
+            if rule == ASSERTED or not premises:  # asserted, or read from the ontology's axioms
                 found.add(to_statement(key))
             stack.extend(premises)
         return found

@@ -13,16 +13,13 @@ MAX_SHOWN = 6
 
 
 def check_cycles(world: World) -> None:
-    """Subclass cycles and cycles in strict orders, found in the asserted statements."""
-    subclass: list[Statement] = []
+    """Cycles in strict orders, found in the asserted statements. (A cycle of subclass
+    inclusions is no error: its classes are equivalent, as with owl:equivalentClass.)"""
     orders: dict[str, list[tuple[str, str, Statement]]] = {}
     props = world.schema.properties
     for s in world.asserted:
-        if s.relation == ISA and s.form.value == ALL:
-            subclass.append(s)
-        elif s.form.value == FACT and s.relation in props:
+        if s.form.value == FACT and s.relation in props:
             add_order_edge(orders, props, s)
-    report_cycle([(s.subject, s.object, s) for s in subclass], "subclass cycle")
     for prop, edges in sorted(orders.items()):
         report_cycle(edges, f"cycle in the strict order {prop}")
 
@@ -67,10 +64,13 @@ def cyclic_part(edges: list[tuple[str, str, Statement]]) -> list[tuple[str, str,
     return [(u, v, s) for u, v, s in edges if indegree[u] > 0 and indegree[v] > 0]
 
 
-def check_conflicts(closure: Closure) -> None:
-    """Irreflexive and asymmetric violations, and members of disjoint classes."""
+def check_conflicts(closure: Closure) -> dict[str, str]:
+    """Irreflexive and asymmetric violations, members of disjoint classes, and the OWL 2 RL
+    contradictions under unique names (see owl_conflicts). Returns the unsatisfiable classes
+    (those under two disjoint classes), each with why: reported, not fatal, while empty."""
     props = closure.world.schema.properties
     facts = closure.facts
+    unsatisfiable: dict[str, str] = {}
     for (s, r, o, f) in facts:
         if f == FACT and r in props:
             prop = props[r]
@@ -79,20 +79,47 @@ def check_conflicts(closure: Closure) -> None:
             if prop.asymmetric and (o, r, s, f) in facts:
                 conflict(closure, f"{r} is asymmetric, yet", (s, r, o, f), (o, r, s, f))
         elif f == NO and r == ISA:
-            check_disjoint(closure, s, o)
+            check_disjoint(closure, s, o, unsatisfiable)
+    check_owl_conflicts(closure)
+    return dict(sorted(unsatisfiable.items()))
 
 
-def check_disjoint(closure: Closure, left: str, right: str) -> None:
+def check_disjoint(closure: Closure, left: str, right: str, unsatisfiable: dict[str, str]) -> None:
     disjoint = (left, ISA, right, NO)
     both = closure.members[left].keys() & closure.members[right].keys()
     if both:
         a = min(both)
         conflict(closure, "an individual is in two disjoint classes:", (a, ISA, left, FACT), (a, ISA, right, FACT), disjoint)
-    under = (closure.subs[left].keys() | {left}) & (closure.subs[right].keys() | {right})
-    if under:
-        c = min(under)
-        keys = [(c, ISA, x, ALL) for x in (left, right) if x != c]
-        conflict(closure, "a class is under two disjoint classes (so it is empty):", *keys, disjoint)
+    for c in (closure.subs[left].keys() | {left}) & (closure.subs[right].keys() | {right}):
+        keys = [(c, ISA, x, ALL) for x in (left, right) if x != c] + [disjoint]
+        unsatisfiable.setdefault(c, "; ".join(str(to_statement(k)) for k in keys))
+
+
+def check_owl_conflicts(closure: Closure) -> None:
+    """prp-fp, prp-ifp, cls-maxc1/2 and prp-pdw: two distinct values are two things (unique names)."""
+    schema = closure.world.schema
+    props = schema.properties
+    for (p, a), values in list(closure.out.items()):
+        if len(values) > 1 and props[p].functional:
+            b, c = sorted(values)[:2]
+            conflict(closure, f"{p} is functional (prp-fp), yet", (a, p, b, FACT), (a, p, c, FACT))
+    for (p, b), values in list(closure.inn.items()):
+        if len(values) > 1 and props[p].inverse_functional:
+            a, c = sorted(values)[:2]
+            conflict(closure, f"{p} is inverse-functional (prp-ifp), yet", (a, p, b, FACT), (c, p, b, FACT))
+    for c, p, n in schema.max_cardinality:
+        for a in sorted(closure.members.get(c, ())):
+            values = sorted(closure.out.get((p, a), ()))
+            if len(values) > n:
+                keys = [(a, p, v, FACT) for v in values[:n + 1]]
+                conflict(closure, f"every {c} has at most {n} {p} (cls-maxc{n + 1}), yet", (a, ISA, c, FACT), *keys)
+    for p, q in schema.disjoint_properties:
+        for (r, a), values in list(closure.out.items()):
+            if r == p:
+                shared = sorted(values.keys() & closure.out.get((q, a), {}).keys())
+                if shared:
+                    conflict(closure, f"{p} and {q} are disjoint (prp-pdw), yet", (a, p, shared[0], FACT),
+                             (a, q, shared[0], FACT))
 
 
 def conflict(closure: Closure, why: str, *keys) -> None:

@@ -11,29 +11,22 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
 from ..errors import OntologyError
+from .node_names import CLASS_TYPES, RESERVED, NodeNames, local_name
+from .owl_expressions import CLASS_EXPRESSIONS, ExpressionReader, UnsupportedConstruct, open_world, settle
 from .rdf_input import read_graph
 from .settings import KGS, TaskConfig, parse_task
 from .statement import ISA, Form, Statement
 
-CLASS_TYPES = {OWL.Class, RDFS.Class}
 CHARACTERISTICS = {
     OWL.TransitiveProperty: "transitive",
     OWL.SymmetricProperty: "symmetric",
     OWL.AsymmetricProperty: "asymmetric",
     OWL.IrreflexiveProperty: "irreflexive",
+    OWL.FunctionalProperty: "functional",
+    OWL.InverseFunctionalProperty: "inverse_functional",
 }
-IGNORED_TYPES = {OWL.NamedIndividual, OWL.Ontology, OWL.Restriction}
+IGNORED_TYPES = {OWL.NamedIndividual, OWL.Ontology, OWL.Restriction, OWL.AnnotationProperty}
 ANNOTATIONS = {RDFS.label, RDFS.comment, OWL.versionInfo, RDFS.seeAlso, RDFS.isDefinedBy}
-RESTRICTION_PARTS = {OWL.onProperty, OWL.someValuesFrom}
-RESERVED = (str(OWL), str(RDF), str(RDFS), str(KGS))
-RESTRICTION_KINDS = (
-    OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue, OWL.hasSelf, OWL.cardinality, OWL.minCardinality,
-    OWL.maxCardinality, OWL.qualifiedCardinality, OWL.minQualifiedCardinality, OWL.maxQualifiedCardinality,
-)
-EXPRESSIONS = {
-    OWL.unionOf: "class expression", OWL.intersectionOf: "class expression", OWL.complementOf: "class expression",
-    OWL.oneOf: "enumeration", OWL.inverseOf: "property expression",
-}
 
 
 @dataclass
@@ -43,8 +36,11 @@ class Property:
     symmetric: bool = False
     asymmetric: bool = False
     irreflexive: bool = False
+    functional: bool = False
+    inverse_functional: bool = False
     inverse: str | None = None
     supers: list[str] = field(default_factory=list)
+    equivalents: list[str] = field(default_factory=list)  # owl:equivalentProperty
     domain: list[str] = field(default_factory=list)
     range: list[str] = field(default_factory=list)
     closed: bool = False
@@ -68,24 +64,32 @@ class Schema:
     individuals: set[str] = field(default_factory=set)
     asserted: list[Statement] = field(default_factory=list)
     tasks: list[TaskConfig] = field(default_factory=list)
+    # OWL 2 RL structures beside the named classes (see owl_expressions, owl_rules)
+    inclusions: list[tuple[Statement, str]] = field(default_factory=list)  # A ⊑ B from rule scm-eqc1/scm-int/scm-uni
+    # (C, members): B1 ⊓ … ⊑ C, a member (isa, B, "class"), (p, D, "some") for ∃p.D or (p, v, "value") for ∃p.{v}
+    intersections: list[tuple[str, tuple[tuple[str, str, str], ...]]] = field(default_factory=list)
+    all_values: list[tuple[str, str, str]] = field(default_factory=list)  # (C, p, D): C ⊑ ∀p.D
+    has_values: list[tuple[str, str, str]] = field(default_factory=list)  # (C, p, v): C ⊑ ∃p.{v}
+    value_classes: list[tuple[str, str, str]] = field(default_factory=list)  # (C, p, v): ∃p.{v} ⊑ C
+    some_values_classes: list[tuple[str, str, str]] = field(default_factory=list)  # (C, p, D): ∃p.D ⊑ C
+    max_cardinality: list[tuple[str, str, int]] = field(default_factory=list)  # (C, p, n): C ⊑ ≤n p, n ∈ {0, 1}
+    disjoint_properties: list[tuple[str, str]] = field(default_factory=list)
+    # where support ends: skipped axioms (--lenient) by construct, halves of equivalences
+    # OWL 2 RL drops, and the terms they touch (never given closed-world verdicts)
+    lenient: bool = False
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    one_way: list[str] = field(default_factory=list)
+    open_terms: set[str] = field(default_factory=set)
 
     def iri(self, term_id: str) -> str:
         return self.iris[term_id]
 
 
-def local_name(iri: str) -> str:
-    for sep in ("#", "/", ":"):
-        if sep in iri:
-            tail = iri.rsplit(sep, 1)[1]
-            if tail:
-                return tail
-    return iri
-
-
-def load_schema(path: str | Path) -> Schema:
-    """Parse `path` and return its Schema, or raise OntologyError naming the problem."""
+def load_schema(path: str | Path, lenient: bool = False) -> Schema:
+    """Parse `path` and return its Schema, or raise OntologyError naming the problem.
+    `lenient`: skip unsupported axioms instead, recording them in `Schema.skipped`."""
     graph = parse_graph(Path(path))
-    schema = SchemaReader(graph, str(path)).read()
+    schema = SchemaReader(graph, str(path), lenient).read()
     if not (schema.classes or schema.individuals or schema.asserted or schema.tasks):
         raise OntologyError(f"{path}: the ontology is empty: nothing to generate")
     return schema
@@ -96,18 +100,24 @@ def parse_graph(path: Path) -> rdflib.Graph:
     return read_graph(path)
 
 
-class SchemaReader:
+class SchemaReader(NodeNames):
     """One pass over the triples; every triple is either understood or an error."""
 
-    def __init__(self, graph: rdflib.Graph, path: str):
+    def __init__(self, graph: rdflib.Graph, path: str, lenient: bool = False):
         self.graph = graph
         self.path = path
-        self.schema = Schema(path=path)
+        self.lenient = lenient
+        self.schema = Schema(path=path, lenient=lenient)
         self.restrictions = {s for s in graph.subjects(RDF.type, OWL.Restriction)}
+        self.restrictions |= {s for s in graph.subjects(OWL.onProperty, None) if isinstance(s, BNode)}
+        self.expressions = {s for p in CLASS_EXPRESSIONS for s in graph.subjects(p, None) if isinstance(s, BNode)}
+        self.owl = ExpressionReader(self)
         self.task_nodes = {
             s for s, o in graph.subject_objects(RDF.type) if str(o).startswith(str(KGS))
         }
         self.list_nodes = {s for s in graph.subjects(RDF.first, None)}
+        # owl:AllDifferent and owl:differentFrom say what unique names assume already
+        self.all_different = set(graph.subjects(RDF.type, OWL.AllDifferent))
 
     def fail(self, message: str) -> OntologyError:
         return OntologyError(f"{self.path}: {message}")
@@ -125,31 +135,63 @@ class SchemaReader:
         return term_id
 
     def read(self) -> Schema:
-        self.read_declarations()
+        for s, o in sorted(self.graph.subject_objects(RDF.type)):
+            self.guarded(self.read_declaration, s, RDF.type, o)
         for s, p, o in sorted(self.graph):
-            self.read_triple(s, p, o)
+            self.guarded(self.read_triple, s, p, o)
+        for node in sorted(self.restrictions | self.expressions):
+            if not any(True for _ in self.graph.subjects(None, node)) and (node, RDFS.subClassOf, None) not in self.graph:
+                self.guarded(self.orphan, node, None, None)
         # blank-node ids differ between parses: order tasks by their settings instead
         self.schema.tasks = sorted((self.read_task(node) for node in self.task_nodes), key=repr)
         self.read_labels()
         self.schema.asserted = sorted(set(self.schema.asserted))
+        settle(self.schema)
+        open_world(self.schema)
         return self.schema
 
-    def read_declarations(self) -> None:
-        for s, o in sorted(self.graph.subject_objects(RDF.type)):
-            if s in self.restrictions or s in self.task_nodes:
-                continue
-            if o in CLASS_TYPES:
-                self.schema.classes.add(self.term(s))
-            elif o == OWL.ObjectProperty or o in CHARACTERISTICS:
-                prop = self.prop(s)
-                if o in CHARACTERISTICS:
-                    setattr(prop, CHARACTERISTICS[o], True)
-            elif o in IGNORED_TYPES:
-                continue
-            elif str(o).startswith(RESERVED):
-                if isinstance(s, BNode):
-                    raise self.anonymous(s)
-                raise self.fail(f"unsupported construct: {self.show(s)} rdf:type {self.show(o)}")
+    def guarded(self, read, s, p, o) -> None:
+        """read(s, p, o); under --lenient an unsupported construct is recorded, not raised."""
+        try:
+            read(s, p, o)
+        except UnsupportedConstruct as exc:
+            if not self.lenient:
+                raise
+            shown = str(exc).split("unsupported construct: ", 1)[-1]
+            examples = self.schema.skipped.setdefault(exc.kind, [])
+            if shown not in examples:
+                examples.append(shown)
+            self.schema.open_terms |= self.touched(s) | self.touched(o)
+
+    def orphan(self, node, *_) -> None:
+        raise self.anonymous(node)
+
+    def touched(self, node) -> set[str]:
+        """The named terms in `node` and the blank nodes under it: what a skipped axiom is about."""
+        found, stack, seen = set(), [node], set()
+        while stack:
+            current = stack.pop()
+            if isinstance(current, URIRef) and not str(current).startswith(RESERVED):
+                found.add(local_name(str(current)))
+            elif isinstance(current, BNode) and current not in seen:
+                seen.add(current)
+                stack.extend(o for _, o in self.graph.predicate_objects(current))
+        return found
+
+    def read_declaration(self, s, _, o) -> None:
+        if s in self.restrictions or s in self.task_nodes or s in self.expressions or s in self.all_different:
+            return
+        if o in CLASS_TYPES:
+            self.schema.classes.add(self.term(s))
+        elif o == OWL.ObjectProperty or o in CHARACTERISTICS:
+            prop = self.prop(s)
+            if o in CHARACTERISTICS:
+                setattr(prop, CHARACTERISTICS[o], True)
+        elif str(o).startswith(RESERVED) and o not in IGNORED_TYPES and o != OWL.Thing:
+            if isinstance(s, BNode):
+                raise self.anonymous(s)
+            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {self.show(s)} rdf:type {self.show(o)}",
+                                       f"rdf:type {self.show(o)}")
 
     def prop(self, node) -> Property:
         term_id = self.term(node)
@@ -162,14 +204,29 @@ class SchemaReader:
         return self.schema.properties[term_id]
 
     def read_triple(self, s, p, o) -> None:
-        if s in self.restrictions or s in self.task_nodes or s in self.list_nodes:
+        if s in self.task_nodes or s in self.list_nodes or s in self.all_different or p == OWL.differentFrom:
             return  # read through their owners
+        if s in self.restrictions or s in self.expressions:
+            if p in (RDFS.subClassOf, OWL.equivalentClass) and isinstance(o, URIRef):  # a general class axiom X ⊑ A
+                self.owl.subclass(s, self.cls(o), "asserted") if p == RDFS.subClassOf else self.owl.equivalent(self.cls(o), s)
+            return  # otherwise read through their owners
         if p == RDF.type:
             self.read_type(s, o)
         elif p in ANNOTATIONS or (isinstance(o, Literal) and not str(p).startswith(RESERVED)):
             return
         elif p == RDFS.subClassOf:
-            self.read_subclass(s, o)
+            self.owl.superclass(self.cls(s), o, "asserted")
+        elif p == OWL.equivalentClass:
+            self.owl.equivalent(self.cls(s), o)
+        elif p in (OWL.intersectionOf, OWL.unionOf) and isinstance(s, URIRef):  # a named class defined by a list
+            self.owl.defined(self.cls(s), p, o)
+        elif p == OWL.equivalentProperty:
+            left, right = self.known_prop(s, "owl:equivalentProperty"), self.known_prop(o, "owl:equivalentProperty")
+            left.equivalents.append(right.id)
+            right.equivalents.append(left.id)
+        elif p == OWL.propertyDisjointWith:
+            pair = (self.known_prop(s, "owl:propertyDisjointWith").id, self.known_prop(o, "owl:propertyDisjointWith").id)
+            self.schema.disjoint_properties.append(pair)
         elif p == OWL.disjointWith:
             self.add(self.cls(s), ISA, self.cls(o), Form.NO)
         elif p == OWL.inverseOf:
@@ -179,47 +236,42 @@ class SchemaReader:
         elif p == OWL.propertyChainAxiom:
             self.read_chain(s, o)
         elif p in (RDFS.domain, RDFS.range):
-            getattr(self.known_prop(s, self.show(p)), "domain" if p == RDFS.domain else "range").append(self.cls(o))
+            getattr(self.known_prop(s, self.show(p)), "domain" if p == RDFS.domain else "range").extend(self.classes_of(o))
         elif p == KGS.closed:
             self.known_prop(s, "kgs:closed").closed = bool(o.toPython()) if isinstance(o, Literal) else True
         elif str(p).startswith(RESERVED):
             if isinstance(s, BNode):
                 raise self.anonymous(s)
-            raise self.fail(f"unsupported construct: {self.show(p)} on {self.show(s)}")
+            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {self.show(p)} on {self.show(s)}", self.show(p))
         else:
             self.read_assertion(s, p, o)
 
     def read_type(self, s, o) -> None:
         if o in CLASS_TYPES or o in CHARACTERISTICS or o in IGNORED_TYPES or o == OWL.ObjectProperty:
             return
+        if str(o).startswith(RESERVED) and o != OWL.Thing:
+            return  # an unsupported rdf:type: reported (or skipped) by read_declaration
         individual = self.term(s)
         self.schema.individuals.add(individual)
-        self.add(individual, ISA, self.cls(o), Form.FACT)
+        if o != OWL.Thing:
+            self.owl.member(individual, o)
 
     def cls(self, node) -> str:
         term_id = self.term(node)
         if str(node).startswith(RESERVED):
-            raise self.fail(f"unsupported construct: {self.show(node)} used as a class")
+            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {self.show(node)} used as a class",
+                                       f"{self.show(node)} as a class")
         self.schema.classes.add(term_id)
         return term_id
 
-    def read_subclass(self, s, o) -> None:
-        sub = self.cls(s)
-        if o in self.restrictions:
-            prop, target = self.read_restriction(o)
-            self.add(sub, prop, target, Form.ALL)
-        else:
-            self.add(sub, ISA, self.cls(o), Form.ALL)
-
-    def read_restriction(self, node) -> tuple[str, str]:
-        parts = {p: o for p, o in self.graph.predicate_objects(node) if p != RDF.type}
-        unsupported = set(parts) - RESTRICTION_PARTS
-        if unsupported:
-            names = ", ".join(sorted(self.show(p) for p in unsupported))
-            raise self.fail(f"unsupported construct: restriction with {names} (only owl:someValuesFrom is supported)")
-        if set(parts) != RESTRICTION_PARTS:
-            raise self.fail("a restriction needs owl:onProperty and owl:someValuesFrom")
-        return self.known_prop(parts[OWL.onProperty], "owl:onProperty").id, self.cls(parts[OWL.someValuesFrom])
+    def classes_of(self, node) -> list[str]:
+        """A domain or range: owl:Thing (nothing to say), a named class, or an intersection of named classes."""
+        if node == OWL.Thing:
+            return []
+        kind, value = self.owl.shape(node) if isinstance(node, BNode) else ("named", [node])
+        if kind not in ("named", "intersection") or not all(isinstance(m, URIRef) for m in value):
+            raise self.owl.unsupported(node, "(a domain or range must be a named class or an intersection of them)")
+        return [self.cls(m) for m in value]
 
     def read_inverse(self, s, o) -> None:
         left, right = self.known_prop(s, "owl:inverseOf"), self.known_prop(o, "owl:inverseOf")
@@ -241,6 +293,9 @@ class SchemaReader:
         self.schema.chains.append((result, links))
 
     def read_assertion(self, s, p, o) -> None:
+        if local_name(str(p)) in self.schema.open_terms and local_name(str(p)) not in self.schema.properties:
+            raise UnsupportedConstruct(f"{self.path}: unsupported construct: the triple {self.show(s)} {self.show(p)} "
+                                       f"{self.show(o)}, whose property was skipped", "assertion of a skipped property")
         prop = self.known_prop(p, f"the triple {self.show(s)} {self.show(p)} {self.show(o)}")
         subject, obj = self.term(s), self.term(o)
         self.schema.individuals.update((subject, obj))
@@ -267,69 +322,3 @@ class SchemaReader:
 
     def add(self, subject: str, relation: str, obj: str, form: Form) -> None:
         self.schema.asserted.append(Statement(subject, relation, obj, form))
-
-    def show(self, node) -> str:
-        text = str(node)
-        for prefix, ns in (("owl", OWL), ("rdfs", RDFS), ("rdf", RDF), ("kgs", KGS)):
-            if text.startswith(str(ns)):
-                return f"{prefix}:{text[len(str(ns)):]}"
-        if isinstance(node, BNode):
-            return self.construct(node)
-        return f"<{text}>" if isinstance(node, URIRef) else f"the literal {' '.join(text.split())[:60]!r}"
-
-    # --- blank nodes: named by their construct and where they appear, never by their id
-
-    def anonymous(self, node: BNode) -> OntologyError:
-        return self.fail(
-            f"unsupported construct: {self.construct(node)} {self.where(node)} (only named terms are supported here)"
-        )
-
-    def construct(self, node: BNode) -> str:
-        """What a blank node is: "an owl:unionOf class expression of (A, B)", "an owl:allValuesFrom restriction on p"…"""
-        if node in self.task_nodes:
-            return f"a {min(self.show(o) for o in self.graph.objects(node, RDF.type) if str(o).startswith(str(KGS)))} node"
-        if node in self.restrictions:
-            kinds = [f"an {self.show(p)} restriction" for p in RESTRICTION_KINDS if (node, p, None) in self.graph]
-            on = self.graph.value(node, OWL.onProperty)
-            return (kinds or ["an owl:Restriction"])[0] + (f" on {self.name(on)}" if isinstance(on, URIRef) else "")
-        for p, kind in EXPRESSIONS.items():
-            value = self.graph.value(node, p)
-            if value is not None:
-                return f"an {self.show(p)} {kind} of {self.members(value)}"
-        reserved = sorted(self.show(p) for p in self.graph.predicates(node) if p != RDF.type and str(p).startswith(RESERVED))
-        if reserved:
-            return f"a blank node with {reserved[0]}"
-        if node in self.list_nodes:
-            return f"an RDF list {self.members(node)}"
-        types = sorted(self.name(o) for o in self.graph.objects(node, RDF.type) if o not in CLASS_TYPES)
-        return f"a blank node of type {types[0]}" if types else "an anonymous class/blank node"
-
-    def members(self, value) -> str:
-        """`A` or `(A, B, …)`: a list walked at most six steps, so a looping list cannot hang it."""
-        if value not in self.list_nodes:
-            return self.name(value)
-        names, node, seen = [], value, set()
-        while node in self.list_nodes and node not in seen and len(names) < 6:
-            seen.add(node)
-            names.append(self.name(self.graph.value(node, RDF.first)))
-            node = self.graph.value(node, RDF.rest)
-        return f"({', '.join(names[:5])}{', …' if len(names) > 5 else ''})"
-
-    def name(self, node) -> str:
-        if isinstance(node, URIRef):
-            return self.show(node) if str(node).startswith(RESERVED) else local_name(str(node))
-        return "an anonymous class" if isinstance(node, BNode) else self.show(node)
-
-    def where(self, node: BNode, depth: int = 0) -> str:
-        """`in the rdfs:subClassOf of C`: the triple that refers to the node, through lists and nested blank nodes."""
-        owner, predicate, seen = node, None, set()
-        while predicate is None or (owner in self.list_nodes and predicate == RDF.rest) or predicate == RDF.first:
-            refs = sorted(self.graph.subject_predicates(owner), key=lambda sp: (isinstance(sp[0], BNode), str(sp[1])))
-            if not refs or owner in seen:
-                return "that no named resource refers to"
-            seen.add(owner)
-            owner, predicate = refs[0]
-        if isinstance(owner, BNode):
-            outer = self.where(owner, depth + 1) if depth < 2 and owner not in self.task_nodes else ""
-            return f"in the {self.name(predicate)} of {self.construct(owner)} {outer}".rstrip()
-        return f"in the {self.name(predicate)} of {self.name(owner)}"
