@@ -221,10 +221,9 @@ HEADER = """\
 BAD_ONTOLOGIES = {
     "missing file": (None, ["not found", "missing.ttl"]),
     "malformed turtle": (HEADER + ":a :b .\n", ["malformed", "malformed_turtle.ttl"]),
-    "subclass cycle": (
-        HEADER + ":A a owl:Class ; rdfs:subClassOf :B .\n:B a owl:Class ; rdfs:subClassOf :C .\n"
-        ":C a owl:Class ; rdfs:subClassOf :A .\n",
-        ["cycle", "A", "B", "C"],
+    "union as a superclass": (
+        HEADER + ":A a owl:Class . :B a owl:Class .\n:C a owl:Class ; rdfs:subClassOf [ owl:unionOf ( :A :B ) ] .\n",
+        ["unsupported construct", "owl:unionOf", "(A, B)", "rdfs:subClassOf of C", "union_as_a_superclass"],
     ),
     "cyclic strict order": (
         HEADER + ":gt a owl:ObjectProperty , owl:TransitiveProperty , owl:AsymmetricProperty .\n"
@@ -241,8 +240,8 @@ BAD_ONTOLOGIES = {
         ["kgs:colour", "unknown_kgs_setting.ttl"],
     ),
     "unsupported construct": (
-        HEADER + ":A a owl:Class . :B a owl:Class .\n:A owl:equivalentClass :B .\n",
-        ["unsupported", "owl:equivalentClass", "unsupported_construct.ttl"],
+        HEADER + ":A a owl:Class . :B a owl:Class .\n:A owl:equivalentClass [ owl:complementOf :B ] .\n",
+        ["unsupported", "owl:complementOf", "owl:equivalentClass of A", "unsupported_construct.ttl"],
     ),
 }
 

@@ -13,6 +13,7 @@ from kgsynth.data import dataset as dataset_module
 from kgsynth.data.synth import synthesize
 from kgsynth.errors import KgsynthError, SettingsError
 from kgsynth.logic.statement import Form
+from kgsynth.resources import ontology_path
 from kgsynth.tasks.records import Document, Item
 
 
@@ -76,3 +77,28 @@ def test_a_reload_matches_what_was_built_in_memory(tmp_path):
     assert [d.to_json() for d in loaded.documents] == [d.to_json() for d in built.documents]
     assert {s: [i.to_json() for i in found] for s, found in loaded.items.items()} == \
         {s: [i.to_json() for i in found] for s, found in built.items.items()}
+
+
+def relabelled(tmp_path, label: str):
+    """semantic_structure.ttl with the class cat labelled `label`."""
+    text = ontology_path("semantic_structure").read_text(encoding="utf-8")
+    assert text.count('rdfs:label "cat"') == 1
+    path = tmp_path / "relabelled.ttl"
+    path.write_text(text.replace('rdfs:label "cat"', f'rdfs:label "{label}"'), encoding="utf-8")
+    return path
+
+
+def test_synth_carries_a_real_label_and_checks_every_sentence(tmp_path):
+    dataset = kgsynth.create_dataset(relabelled(tmp_path, "Frank Stallone Sr."), seed=0, keep_labels=True)
+    texts = [s.text for d in dataset.documents for s in d.sentences if "Frank Stallone Sr." in s.text]
+    assert texts and not [t for t in texts if "Sr.." in t]
+    grammar = dataset.grammar
+    assert all(grammar.parse(s.text) == s.statement for d in dataset.documents for s in d.sentences if s.statement)
+
+
+def test_synth_stops_on_a_label_it_cannot_carry_and_names_it(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(KgsynthError, match=r"cannot carry the label 'dog' \(term 'Cat', also the name of 'Dog'\): the "
+                                           r"sentence '.*' does not parse back"):
+        synthesize(relabelled(tmp_path, "dog"), 0, out, keep_labels=True)
+    assert not out.exists()

@@ -104,3 +104,17 @@ def test_the_stats_command_names_the_missing_file_on_one_line(data):
     assert done.stderr.splitlines() == [f"kgsynth: error: {data / 'items' / 'reversal.jsonl'} is missing "
                                         "(listed in manifest.json): synthesize again"]
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_an_empty_split_shows_dashes_not_minus_one(written):
+    """An empty split (an older synth wrote them) has no mean: '–', not 'distractors -1.00'."""
+    from rich.console import Console
+
+    from kgsynth.data.stats import show_stats
+
+    figures = dataset_stats(written)
+    figures["splits"]["reversal"] = {"items": 0, "options_mean": 0.0, "chance": 0.0, "hops_mean": 0.0}
+    console = Console(record=True, width=200)
+    show_stats(figures, "t", console)
+    row = next(line for line in console.export_text().splitlines() if "reversal" in line)
+    assert "-1.00" not in row and row.count("–") == 4

@@ -100,6 +100,11 @@ def add_data_commands(commands) -> None:
     synth.add_argument("--out", required=True, help="output directory (replaced atomically)")
     synth.add_argument("--keep-labels", action="store_true", help="keep the ontology's real words instead of nonsense")
     synth.add_argument("--word-length", default="4-5", help="nonsense word length range (default 4-5)")
+    synth.add_argument("--facts", help="a table of your own facts (.csv, .tsv or .jsonl: subject, relation, object) "
+                                       "in the ontology's terms; with no task in the ontology, the whole truth")
+    synth.add_argument("--lenient", action="store_true",
+                       help="skip OWL axioms kgsynth does not support (listed, and recorded in manifest.json) "
+                            "instead of stopping; no closed-world verdict rests on a term they touch")
     synth.set_defaults(run=run_synth)
 
     stats = commands.add_parser("stats", help="statistics of a synthesized dataset")
@@ -109,7 +114,7 @@ def add_data_commands(commands) -> None:
     check = commands.add_parser("check", help="judge sentences: entailed / contradicted / unknown, with the derivation")
     check.add_argument("claims", nargs="+", help="sentences to judge")
     source = check.add_mutually_exclusive_group(required=True)
-    source.add_argument("--premise", action="append", help="a categorical premise (repeatable)")
+    source.add_argument("--premise", action="append", help="a premise: 'All foxes are mammals.', 'Max is not sour.' (repeatable)")
     source.add_argument("--kb", help="a directory written by synth")
     check.add_argument("--json", action="store_true", help="one JSON object per claim")
     check.set_defaults(run=run_check)
@@ -174,7 +179,7 @@ def run_synth(args: argparse.Namespace) -> None:
 
     started = time.perf_counter()
     figures = synthesize(ontology_path(args.ontology), args.seed, args.out, args.keep_labels, parse_range(args.word_length),
-                         status=console.status)
+                         status=console.status, facts_table=args.facts, lenient=args.lenient)
     show_summary(args, figures, time.perf_counter() - started)
 
 
@@ -358,6 +363,10 @@ def show_summary(args: argparse.Namespace, figures: dict, seconds: float) -> Non
         table.add_row(f"  rule {rule}", f"{n:,}")
     table.add_row("seconds", f"{seconds:.2f}")
     Console().print(table)
+    from .data.synth import limit_lines
+
+    for line in limit_lines(figures.get("limits", {})):
+        Console().print(line, markup=False, highlight=False)
 
 
 def main(argv: list[str] | None = None) -> int:

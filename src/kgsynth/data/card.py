@@ -25,6 +25,8 @@ class Provenance:
     shipped: bool  # one of kgsynth's own ontologies (Apache-2.0, like kgsynth)
     settings: dict = field(default_factory=dict)
     version: str = __version__
+    facts: tuple[str, str] | None = None  # the facts table (`synth --facts`): its name and sha256
+    closed_world: bool = False  # facts as data: what does not follow from the facts is false
 
 
 # -- features, inferred from the records -------------------------------------------------------
@@ -133,6 +135,7 @@ def body(configs: Configs, provenance: Provenance) -> list[str]:
         "The model reads the documents (in context, or by fine-tuning on `train`) and is tested on the items.", "",
         "## How it was made", "",
         f"- ontology: `{provenance.ontology}` (sha256 `{provenance.ontology_sha256}`; copied here as `ontology.*`)",
+        *facts_lines(provenance),
         f"- seed: {provenance.seed}; task settings: {settings}",
         f"- kgsynth version: {provenance.version}; `manifest.json` lists every file with its sha256",
         "- same ontology, settings, seed and version: byte-identical files", "",
@@ -150,6 +153,19 @@ def body(configs: Configs, provenance: Provenance) -> list[str]:
         f"`kgsynth export lm-eval DIR --out TASKS` (lm-evaluation-harness), or `inspect eval kgsynth/choice -T data=DIR "
         f"-T split={first}` (inspect_ai).", "",
     ]
+
+
+def facts_lines(provenance: Provenance) -> list[str]:
+    """Where the facts came from, and the closed world they make, for a dataset of one's own facts."""
+    lines = []
+    if provenance.facts:
+        name, digest = provenance.facts
+        lines.append(f"- facts: `{name}` (sha256 `{digest}`; copied here as `facts.*`)")
+    if provenance.closed_world:
+        lines.append("- closed world: no task generates facts, so the asserted facts are the whole truth: a fact "
+                     "about individuals that does not follow from them is false, and every distractor is such a "
+                     "fact (or contradicts one)")
+    return lines
 
 
 def dataset_card(files: dict[str, bytes], provenance: Provenance) -> bytes:

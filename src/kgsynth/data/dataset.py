@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import KgsynthError, SettingsError
 from ..files import did_you_mean, file_sha256, read_json, read_jsonl, sha256
+from ..logic.facts_table import add_facts
 from ..logic.ontology import Schema, load_schema
 from ..logic.oracle import Oracle
 from ..logic.settings import camel
@@ -43,6 +44,7 @@ class Dataset:
     items: dict[str, list[Item]]  # split -> items
     path: Path | None = None  # the directory it was read from, if any
     manifest: dict | None = None
+    facts_table: Path | None = None  # the table of facts (`synth --facts`), if any
 
     @property
     def grammar(self) -> Grammar:
@@ -66,13 +68,17 @@ CACHE: OrderedDict[tuple, Closed] = OrderedDict()
 CACHE_SIZE = 4
 
 
-def closed_world(ontology: Path, seed: int, lexicon: LexiconConfig, keep_labels: bool, settings: dict) -> Closed:
+def closed_world(ontology: Path, seed: int, lexicon: LexiconConfig, keep_labels: bool, settings: dict,
+                 facts: Path | None = None, lenient: bool = False) -> Closed:
     registry = tuple((f.settings, f.generate) for f in families())  # a family registered later samples anew
-    key = (file_sha256(ontology), seed, dataclasses.astuple(lexicon), keep_labels, tuple(sorted(settings.items())), registry)
+    key = (file_sha256(ontology), facts and file_sha256(facts), seed, dataclasses.astuple(lexicon), keep_labels,
+           tuple(sorted(settings.items())), registry, lenient)
     if key in CACHE:
         CACHE.move_to_end(key)
         return CACHE[key]
-    schema = with_settings(load_schema(ontology), settings)
+    schema = with_settings(load_schema(ontology, lenient), settings)
+    if facts is not None:
+        schema = add_facts(schema, facts)
     world = build_world(schema, seed)
     found = Closed(schema, world, Oracle(world), name_world(world, lexicon, keep_labels))
     CACHE[key] = found
@@ -101,16 +107,20 @@ def with_settings(schema: Schema, settings: dict) -> Schema:
 
 
 def create_dataset(ontology: str | Path, seed: int = 0, *, keep_labels: bool = False,
-                   word_length: tuple[int, int] = (4, 5), **settings) -> Dataset:
+                   word_length: tuple[int, int] = (4, 5), facts_table: str | Path | None = None,
+                   lenient: bool = False, **settings) -> Dataset:
     """Schema, world, oracle, names, documents and items, in memory. `ontology` is a path or
-    the name of a shipped ontology; `settings` override the ontology's task settings."""
+    the name of a shipped ontology; `facts_table` a table of facts asserted besides the ontology's
+    (kgsynth.logic.facts_table); `lenient` skips the ontology's unsupported axioms (recorded in
+    Schema.skipped) instead of refusing it; `settings` override the ontology's task settings."""
     path = ontology_path(ontology)
+    facts = Path(facts_table) if facts_table is not None else None
     lexicon = LexiconConfig(min_length=word_length[0], max_length=word_length[1], seed=seed)
-    closed = closed_world(path, seed, lexicon, keep_labels, settings)
+    closed = closed_world(path, seed, lexicon, keep_labels, settings, facts, lenient)
     corpus = build_corpus(closed.world, closed.naming)
     items = build_items(closed.oracle, closed.naming, corpus)
     return Dataset(path, seed, closed.schema, closed.world, closed.oracle, closed.naming, corpus.documents,
-                   {split: found for split, found in sorted(items.items())})
+                   {split: found for split, found in sorted(items.items())}, facts_table=facts)
 
 
 # -- reading what synth wrote -------------------------------------------------------------
@@ -187,13 +197,29 @@ def load_dataset(directory: str | Path) -> Dataset:
     if sha256(ontology.read_bytes()) != manifest["inputs"]["ontology"]["sha256"]:
         raise KgsynthError(f"{ontology} does not match the hash in {path / 'manifest.json'}")
     settings = manifest.get("settings", {})
+    facts = facts_copy(path, manifest)
     closed = closed_world(ontology, manifest["seed"], LexiconConfig(**lexicon["config"]),
-                          lexicon.get("keep_labels", False), settings)
+                          lexicon.get("keep_labels", False), settings, facts, manifest.get("lenient", False))
     if closed.naming.lexicon["terms"] != lexicon["terms"]:
         raise KgsynthError(f"{path / 'lexicon.json'} does not match the rebuilt world: was it edited by hand?")
     items = {split: read_items(path, split) for split in item_splits(path)}
     return Dataset(ontology, manifest["seed"], closed.schema, closed.world, closed.oracle, closed.naming,
-                   read_documents(path), items, path, manifest)
+                   read_documents(path), items, path, manifest, facts)
+
+
+def facts_copy(directory: Path, manifest: dict) -> Path | None:
+    """The copy of the facts table synth wrote (facts.csv, .tsv, .jsonl), checked against its
+    hash; None for a dataset made without one."""
+    recorded = manifest["inputs"].get("facts")
+    if recorded is None:
+        return None
+    names = sorted(n for n in manifest["outputs"] if n.startswith("facts."))
+    if not names:
+        raise KgsynthError(f"{directory} has no copy of its facts table (facts.*): synthesize again")
+    copy = directory / names[0]
+    if sha256(copy.read_bytes()) != recorded["sha256"]:
+        raise KgsynthError(f"{copy} does not match the hash in {directory / 'manifest.json'}")
+    return copy
 
 
 # -- the in-context corpus ------------------------------------------------------------------

@@ -114,19 +114,44 @@ def counts(oracle: Oracle) -> dict:
 
 
 def manifest(oracle: Oracle, ontology_bytes: bytes, ontology_name: str, outputs: dict[str, bytes],
-             figures: dict | None = None, settings: dict | None = None) -> bytes:
+             figures: dict | None = None, settings: dict | None = None, facts: Path | None = None) -> bytes:
     """The manifest: version, seed, input and output hashes, counts, and the setting overrides
     the dataset was made with (only when there are any)."""
+    inputs = {"ontology": {"name": ontology_name, "sha256": sha256(ontology_bytes)}}
+    if facts is not None:
+        inputs["facts"] = {"name": facts.name, "sha256": sha256(facts.read_bytes())}
     data = {
         "kgsynth_version": __version__,
         "seed": oracle.world.seed,
-        "inputs": {"ontology": {"name": ontology_name, "sha256": sha256(ontology_bytes)}},
+        "inputs": inputs,
         "counts": figures if figures is not None else counts(oracle),
         "outputs": {name: sha256(content) for name, content in sorted(outputs.items())},
     }
     if settings:
         data["settings"] = dict(sorted(settings.items()))
+    data.update(support_limits(oracle))
     return json_bytes(data)
+
+
+EXAMPLES = 3
+
+
+def support_limits(oracle: Oracle) -> dict:
+    """Where OWL support ended, for the manifest and synth's summary (only what is there):
+    `lenient` and the axioms it skipped per construct (count, examples), the halves of
+    equivalences OWL 2 RL does not read, and the unsatisfiable classes with why."""
+    schema, found = oracle.world.schema, {}
+    if schema.lenient:
+        found["lenient"] = True
+        found["skipped"] = {kind: {"count": len(examples), "examples": examples[:EXAMPLES]}
+                            for kind, examples in schema.skipped.items()}
+    if schema.one_way:
+        found["one_way"] = list(schema.one_way)
+    if schema.open_terms:
+        found["open_world_terms"] = sorted(schema.open_terms)
+    if oracle.unsatisfiable:
+        found["unsatisfiable"] = dict(oracle.unsatisfiable)
+    return found
 
 
 def dataset_files(naming: Naming, documents: list[Document], items: dict[str, list[Item]]) -> dict[str, bytes]:
@@ -142,10 +167,12 @@ def dataset_files(naming: Naming, documents: list[Document], items: dict[str, li
 
 
 def synth_files(oracle: Oracle, ontology_path: Path, dataset: dict[str, bytes] | None = None,
-                figures: dict | None = None, settings: dict | None = None) -> dict[str, bytes]:
-    """Every file `synth` writes, by name; the ontology is copied so the output can be reloaded.
-    `figures`: counts(oracle), where the caller has them already; `settings`: the overrides of
-    the ontology's task settings the dataset was made with."""
+                figures: dict | None = None, settings: dict | None = None,
+                facts: Path | None = None) -> dict[str, bytes]:
+    """Every file `synth` writes, by name; the ontology (and the facts table, as facts.csv,
+    .tsv or .jsonl) is copied so the output can be reloaded. `figures`: counts(oracle), where
+    the caller has them already; `settings`: the overrides of the ontology's task settings
+    the dataset was made with."""
     ontology = ontology_path.read_bytes()
     outputs = {
         "kb.ttl": kb_turtle(oracle.world).encode(),
@@ -154,7 +181,9 @@ def synth_files(oracle: Oracle, ontology_path: Path, dataset: dict[str, bytes] |
         ontology_copy_name(ontology_path): ontology,
         **(dataset or {}),
     }
-    outputs["manifest.json"] = manifest(oracle, ontology, ontology_path.name, outputs, figures, settings)
+    if facts is not None:
+        outputs[f"facts{facts.suffix.lower()}"] = facts.read_bytes()
+    outputs["manifest.json"] = manifest(oracle, ontology, ontology_path.name, outputs, figures, settings, facts)
     return outputs
 
 

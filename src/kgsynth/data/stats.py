@@ -64,6 +64,9 @@ def show_stats(figures: dict, title: str, console: Console) -> None:
     for column in ("split", "items", "options per item", "distractors per item", "chance", "mean hops"):
         splits.add_column(column, justify="right", no_wrap=column == "split")
     for split, row in figures["splits"].items():
+        if not row["items"]:  # nothing to average
+            splits.add_row(split, "0", "–", "–", "–", "–")
+            continue
         splits.add_row(split, f"{row['items']:,}", f"{row['options_mean']:.2f}", f"{row['options_mean'] - 1:.2f}",
                        f"{row['chance']:.3f}", f"{row['hops_mean']:.2f}")
     console.print(splits)

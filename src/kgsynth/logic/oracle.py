@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..errors import KgsynthError
 from .closure import Closure, Derivation, close, to_key
 from .consistency import check_conflicts, check_cycles
+from .owl_rules import owl_fact_conflict
 from .statement import ISA, Form, Statement
 from .world import World
 
@@ -26,8 +27,10 @@ class Oracle:
         check_cycles(world)
         self.world = world
         self.closure: Closure = close(world)
-        check_conflicts(self.closure)
+        # classes under two disjoint classes: empty, reported by synth, fatal only with a member
+        self.unsatisfiable: dict[str, str] = check_conflicts(self.closure)
         self.properties = world.schema.properties
+        self.open_terms = world.schema.open_terms
         self.known = world.classes | world.individuals | set(self.properties) | {ISA}
 
     def entails(self, statement: Statement) -> bool:
@@ -36,8 +39,8 @@ class Oracle:
     def query(self, statement: Statement, closed_world: bool = False) -> Verdict:
         """entailed / contradicted / unknown, with the derivation or the conflict.
 
-        With `closed_world`, an unknown fact about a relation marked kgs:closed is
-        contradicted (rule 'closed-world').
+        With `closed_world`, an unknown fact about a relation marked kgs:closed, or any
+        unknown fact of a world given as data, is contradicted (rule 'closed-world').
         """
         self.check_terms(statement)
         if statement.form is Form.NOT:
@@ -74,8 +77,8 @@ class Oracle:
     def existential_import(self, statement: Statement) -> Derivation | None:
         """Particular statements the rules do not list, but existential import gives."""
         s, o = statement.subject, statement.object
-        if statement.relation != ISA:
-            return None
+        if statement.relation != ISA or s in self.unsatisfiable or o in self.unsatisfiable:
+            return None  # an empty class imports no existence
         if statement.form is Form.SOME:
             for premise in (Statement(s, ISA, o, Form.ALL), Statement(o, ISA, s, Form.ALL)):
                 if premise in self.closure:
@@ -125,6 +128,9 @@ class Oracle:
                 return Statement(a, q, b), Derivation(f"{q} is irreflexive", (), 0)
             if prop.asymmetric and Statement(b, q, a) in self.closure:
                 return Statement(b, q, a), self.closure.derivation(Statement(b, q, a))
+            clash = owl_fact_conflict(self.closure, a, q, b)
+            if clash is not None:
+                return clash
             for subject, classes in ((a, prop.domain), (b, prop.range)):
                 for c in classes:
                     if c not in self.closure.types.get(subject, ()):
@@ -144,7 +150,7 @@ class Oracle:
             seen.add((a, q, b))
             found.append((a, q, b))
             prop = self.properties[q]
-            stack.extend((a, sup, b) for sup in prop.supers)
+            stack.extend((a, sup, b) for sup in (*prop.supers, *prop.equivalents))
             if prop.inverse:
                 stack.append((b, prop.inverse, a))
             if prop.symmetric:
@@ -152,8 +158,16 @@ class Oracle:
         return found
 
     def is_closed(self, statement: Statement) -> bool:
+        """A fact about a relation marked kgs:closed; any fact (membership too) of a world
+        given as data, whose facts are the whole truth (World.facts_as_data)."""
+        if statement.form is not Form.FACT:
+            return False
+        if {statement.subject, statement.relation, statement.object} & self.open_terms:
+            return False  # a skipped axiom touches it: no verdict may rest on the missing axiom
+        if self.world.facts_as_data:
+            return True
         prop = self.properties.get(statement.relation)
-        return statement.form is Form.FACT and prop is not None and prop.closed
+        return prop is not None and prop.closed
 
 
 __all__ = ["Oracle", "Verdict", "ENTAILED", "CONTRADICTED", "UNKNOWN"]

@@ -34,6 +34,15 @@ class World:
     def label(self, term_id: str) -> str | None:
         return self.schema.labels.get(term_id)
 
+    @property
+    def facts_as_data(self) -> bool:
+        """No task generates anything and no relation is marked kgs:closed: the asserted facts
+        are the whole truth, so a fact about individuals (a relation or a membership) that the
+        oracle cannot derive is false (closed world). An ontology that marks some relations
+        kgs:closed has said which are closed: those alone are."""
+        return (all(isinstance(task, Documents) for task in self.schema.tasks)
+                and not any(prop.closed for prop in self.schema.properties.values()))
+
     def documents_settings(self) -> Documents:
         found = [task for task in self.schema.tasks if isinstance(task, Documents)]
         return found[0] if found else Documents()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..errors import KgsynthError
 from ..logic.closure import Derivation
 from ..logic.oracle import CONTRADICTED, ENTAILED, Oracle
-from ..logic.statement import Statement
+from ..logic.statement import Form, Statement
 from ..text.naming import Naming
 from ..text.wording import normalize_text, study_wording
 from .records import Item
@@ -122,6 +122,8 @@ class ItemBuilder:
             fixed, vary_key = answer.subject, answer.object
         candidates = sorted(t for t, holders in pool.items() if t not in (vary_key, fixed) and holders - {fixed})
         self.rng.shuffle(candidates)
+        if self.world.facts_as_data and answer.form is Form.FACT:
+            candidates += [t for t in self.kin(vary_key) if t not in candidates and t != fixed]
         chosen = []
         for term in candidates:
             option = (Statement(fixed, answer.relation, term, answer.form) if vary == "object"
@@ -131,6 +133,19 @@ class ItemBuilder:
                 if len(chosen) == count:
                     break
         return chosen
+
+    def kin(self, term: str) -> list[str]:
+        """Terms of the same kind as `term`, for distractors where few entities share a relation
+        (a small table of one's own facts): the other classes of a class, the individuals
+        sharing a class with an individual. Seeded order."""
+        if term in self.world.classes:
+            found = sorted(self.world.classes - {term})
+        else:
+            types = self.oracle.closure.members_types(term)
+            found = sorted(i for i in self.world.individuals
+                           if i != term and types & self.oracle.closure.members_types(i))
+        self.rng.shuffle(found)
+        return found
 
     def fill_split(self, split: str, candidates: list[tuple[Statement, str]]) -> None:
         """Up to items_per_split items from (answer, style) candidates, drawn round-robin over
@@ -167,7 +182,7 @@ class ItemBuilder:
                 claimed = True
         if not claimed:
             wiki.items(self)
-        return self.items
+        return {split: found for split, found in self.items.items() if found}  # no empty split files
 
 
 def build_items(oracle: Oracle, naming: Naming, corpus: Corpus) -> dict[str, list[Item]]:
