@@ -25,6 +25,7 @@ import rdflib
 
 from kgsynth.errors import OntologyError
 from kgsynth.logic.ontology import Schema, load_schema
+from kgsynth.logic.statement import ISA, Form, Statement
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGIES = ROOT / "ontologies"
@@ -99,23 +100,39 @@ def test_billion_laughs_is_refused_before_parsing(tmp_path: Path, name: str) -> 
     path = write(tmp_path / name, BILLION_LAUGHS)
     assert path.stat().st_size < 1100
     start = time.monotonic()
-    refused(path, "XML entity declarations are not supported (<!ENTITY at line 3)")
+    refused(path, "XML entity declarations are not supported (<!ENTITY at line 4: 'lol1' refers to another entity")
     assert time.monotonic() - start < 5
 
 
 def test_billion_laughs_in_utf16_is_refused(tmp_path: Path) -> None:
     text = BILLION_LAUGHS.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
     path = write(tmp_path / "laughs16.rdf", text.encode("utf-16"))
-    refused(path, "XML entity declarations are not supported (<!ENTITY at line 3)")
+    refused(path, "XML entity declarations are not supported (<!ENTITY at line 4: 'lol1' refers to another entity")
 
 
 def test_parameter_and_external_entities_are_refused(tmp_path: Path) -> None:
     secret = write(tmp_path / "secret.txt", "do not read me")
     body = '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n\n <!ENTITY % pe "x">\n]>\n' + RDF_HEAD + "</rdf:RDF>\n"
-    refused(write(tmp_path / "pe.rdf", body), "<!ENTITY at line 4")
+    refused(write(tmp_path / "pe.rdf", body), "<!ENTITY at line 4: 'pe' is a parameter entity")
     body = (f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [ <!ENTITY s SYSTEM "{secret.as_uri()}"> ]>\n' + RDF_HEAD
             + '<owl:Class rdf:about="http://example.org/x#A"><rdfs:label>&s;</rdfs:label></owl:Class></rdf:RDF>\n')
-    refused(write(tmp_path / "ext.rdf", body), "<!ENTITY at line 2")
+    refused(write(tmp_path / "ext.rdf", body), "<!ENTITY at line 2: 's' refers to another file")
+
+
+def test_plain_text_entities_as_ontology_editors_write_them_are_read(tmp_path: Path) -> None:
+    """Protégé and others declare namespaces as entities (<!ENTITY owl "http://…#">): read, expanded."""
+    body = ('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY x "http://example.org/x#" >\n]>\n' + RDF_HEAD
+            + '<owl:Class rdf:about="&x;A"><rdfs:subClassOf rdf:resource="&x;B"/></owl:Class></rdf:RDF>\n')
+    schema = load_schema(write(tmp_path / "editor.owl", body))
+    assert schema.iris["A"] == "http://example.org/x#A" and Statement("A", ISA, "B", Form.ALL) in schema.asserted
+
+
+def test_plain_text_entities_that_would_expand_beyond_the_limit_are_refused(tmp_path: Path) -> None:
+    value = "x" * 500
+    body = ('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY big "' + value + '" >\n]>\n' + RDF_HEAD
+            + '<owl:Class rdf:about="http://example.org/x#A"><rdfs:label>' + "&big;" * 101_000
+            + "</rdfs:label></owl:Class></rdf:RDF>\n")
+    refused(write(tmp_path / "wide.rdf", body), "the entities would expand the file beyond 50 MB")
 
 
 def test_a_doctype_without_entities_still_loads(tmp_path: Path) -> None:

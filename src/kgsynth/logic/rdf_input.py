@@ -1,8 +1,8 @@
 """Read one ontology file safely into an rdflib Graph.
 
 The file is read once, as bytes, and rdflib is handed those bytes, never the path, so
-parsing cannot open anything else. Before parsing: XML with entity declarations is refused
-(billion laughs), and JSON-LD that refers to another document (@context IRI, @import) is
+parsing cannot open anything else. Before parsing: XML entity declarations other than plain
+text are refused (billion laughs, external files), and JSON-LD that refers to another document (@context IRI, @import) is
 refused, so reading an ontology never touches the network or another file. The format
 comes from the extension, or from the content when the extension is missing, unknown or
 wrong. Parse errors become one readable line.
@@ -27,6 +27,8 @@ XML_FORMATS = {"xml", "trix"}
 DETAIL_LIMIT = 200
 XML_START = re.compile(rb"<(\?xml|!|rdf:RDF\b)")
 JSON_START = re.compile(rb"\{|\[\s*([\[{\"0-9-]|\]\s*$)")  # Turtle may start "[ :p …" or "[] a …", never "[{" or "[1"
+MAX_ENTITY_CHARS = 500  # a namespace IRI; entities are expanded by expat, so their size is bounded here
+MAX_EXPANSION = 50_000_000
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
@@ -121,31 +123,42 @@ def parse_as(path: Path, data: bytes, fmt: str) -> rdflib.Graph:
     return graph
 
 
-# --- XML: no entity declarations ------------------------------------------------
+# --- XML: only plain-text entities ------------------------------------------------
 
 
 class _Stop(Exception):
     """Raised from expat handlers to stop the prolog scan."""
 
-    def __init__(self, line: int = 0):
+    def __init__(self, line: int = 0, why: str = ""):
         super().__init__(line)
-        self.line = line
+        self.line, self.why = line, why
 
 
 def refuse_xml_entities(path: Path, data: bytes) -> None:
-    """Refuse a DOCTYPE that declares entities: expanding them is how a 1 KB file becomes gigabytes."""
-    line = entity_declaration_line(data)
+    """Refuse entity declarations that can grow or reach outside the file: a parameter or external
+    entity, or one that refers to another entity (how a 1 KB file becomes gigabytes). Plain-text
+    entities, as ontology editors write for namespaces (<!ENTITY owl "http://…#">), are read, as
+    long as their expansion stays small."""
+    line, why = unsafe_entity(data)
     if line:
-        raise OntologyError(f"{path}: XML entity declarations are not supported (<!ENTITY at line {line})")
+        raise OntologyError(f"{path}: XML entity declarations are not supported (<!ENTITY at line {line}: {why}; "
+                            "only plain-text entities are read)")
 
 
-def entity_declaration_line(data: bytes) -> int:
-    """The line of the first entity declaration, found by expat in the prolog (any encoding); 0 if none."""
+def unsafe_entity(data: bytes) -> tuple[int, str]:
+    """(line, why) of the first entity declaration kgsynth will not expand, found by expat in the
+    prolog (any encoding); (0, "") if there is none."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    expanded = [0]
 
-    def on_entity(*_args) -> None:
-        raise _Stop(parser.CurrentLineNumber)
+    def on_entity(name, is_parameter, value, _base, system_id, public_id, _notation) -> None:
+        why = entity_problem(is_parameter, value, system_id or public_id)
+        if not why:
+            expanded[0] += data.count(f"&{name};".encode()) * len(value)
+            why = "the entities would expand the file beyond 50 MB" if expanded[0] > MAX_EXPANSION else ""
+        if why:
+            raise _Stop(parser.CurrentLineNumber, f"{name!r} {why}" if not why.startswith("the") else why)
 
     def on_element(*_args) -> None:
         raise _Stop()  # declarations come only before the root element
@@ -155,12 +168,24 @@ def entity_declaration_line(data: bytes) -> int:
     try:
         parser.Parse(data, True)
     except _Stop as stop:
-        return stop.line
+        return stop.line, stop.why
     except (expat.ExpatError, ValueError):
         # expat cannot read the prolog, so rdflib's expat cannot either; refuse the text anyway
         match = re.search(rb"<!\s*ENTITY", data, re.IGNORECASE)
-        return data.count(b"\n", 0, match.start()) + 1 if match else 0
-    return 0
+        return (data.count(b"\n", 0, match.start()) + 1, "unreadable declaration") if match else (0, "")
+    return 0, ""
+
+
+def entity_problem(is_parameter: bool, value: str | None, external: str | None) -> str:
+    if is_parameter:
+        return "is a parameter entity"
+    if value is None or external:
+        return "refers to another file"
+    if "&" in value or "%" in value:
+        return "refers to another entity"
+    if len(value) > MAX_ENTITY_CHARS:
+        return f"is longer than {MAX_ENTITY_CHARS} characters"
+    return ""
 
 
 # --- JSON-LD: nothing fetched ---------------------------------------------------
