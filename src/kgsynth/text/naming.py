@@ -35,9 +35,10 @@ def name_world(world: World, config: LexiconConfig | None = None, keep_labels: b
     names = Names()
     for term in sorted(world.classes):
         word = surface(term)
-        names.add(term, sg=word, pl=plural(word))
-        for form in plural_forms(word)[1:] if term in kept else ():
-            names.alias(term, "pl", form)  # a real label's English plural reads too ("qualities")
+        forms = plural_forms(word) if term in kept else [plural(word)]
+        names.add(term, sg=word, pl=forms[-1])  # a real label in English ("qualities"), nonsense regularly
+        for form in forms[:-1]:
+            names.alias(term, "pl", form)  # "qualitys" still reads
     for term in sorted(world.individuals):
         names.add(term, ind=surface(term))
     table = {
