@@ -162,3 +162,16 @@ def test_lenient_never_closes_the_world_over_a_touched_term(tmp_path: Path) -> N
     assert oracle.query(fact("b", "r", "a"), closed_world=True).value == UNKNOWN  # r is reflexive: not "false"
     assert oracle.query(fact("b", "s", "a"), closed_world=True).value == UNKNOWN
     assert oracle.query(fact("b", "p", "a"), closed_world=True).value == CONTRADICTED  # untouched, kgs:closed
+
+
+def test_lenient_keeps_the_members_of_an_intersection_that_rl_reads(tmp_path: Path) -> None:
+    """C ≡ A ⊓ (B ⊔ C'): scm-int's C ⊑ A holds alone, so skipping the union keeps it (the pizza
+    ontology's Country ≡ DomainConcept ⊓ {America, …} needs this to match owlrl)."""
+    path = write(tmp_path, ":D a owl:Class .\n:D owl:equivalentClass [ owl:intersectionOf ( [ owl:unionOf ( :B :C ) ] :A ) ] .\n"
+                           ":d a :D .\n")
+    with pytest.raises(UnsupportedConstruct, match="owl:unionOf class expression of \\(B, C\\)"):
+        load_schema(path)
+    schema = load_schema(path, lenient=True)
+    assert list(schema.skipped) == ["owl:unionOf class expression"]
+    assert Statement("D", ISA, "A", Form.ALL) in Oracle(build_world(schema, 0)).closure
+    assert Statement("d", ISA, "A") in Oracle(build_world(schema, 0)).closure

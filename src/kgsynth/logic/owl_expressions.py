@@ -92,9 +92,15 @@ class ExpressionReader:
         if kind == "named":
             if value != OWL.Thing:
                 self.include(sub, self.reader.cls(value), rule)
-        elif kind == "intersection":
+        elif kind == "intersection":  # every member RL reads is kept: each inclusion holds alone (scm-int)
+            failures = []
             for member in value:
-                self.superclass(sub, member, "scm-int")
+                try:
+                    self.superclass(sub, member, "scm-int")
+                except UnsupportedConstruct as exc:
+                    failures.append(exc)
+            if failures:
+                raise failures[0]
         elif kind == "restriction":
             self.super_restriction(sub, node, *value)
         else:
