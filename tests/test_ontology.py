@@ -273,10 +273,12 @@ def test_undeclared_property_in_other_positions(tmp_path: Path) -> None:
         load_schema(path)
 
 
-def test_local_name_collision(tmp_path: Path) -> None:
-    path = write(tmp_path, ":A a owl:Class .\n<http://other.org/x#A> a owl:Class .\n")
-    with pytest.raises(OntologyError, match="local name 'A'"):
-        load_schema(path)
+def test_a_local_name_shared_by_two_iris_is_numbered_in_sorted_order(tmp_path: Path) -> None:
+    """food#Wine beside wine#Wine (the W3C wine and food ontologies): two terms, A and A_2."""
+    path = write(tmp_path, ":A a owl:Class .\n<http://other.org/x#A> a owl:Class ; rdfs:subClassOf :A .\n")
+    schema = load_schema(path)
+    assert schema.iris == {"A": "http://example.org/test#A", "A_2": "http://other.org/x#A"}
+    assert Statement("A_2", ISA, "A", Form.ALL) in schema.asserted
 
 
 SETTINGS_ERRORS = {

@@ -175,3 +175,16 @@ def test_lenient_keeps_the_members_of_an_intersection_that_rl_reads(tmp_path: Pa
     assert list(schema.skipped) == ["owl:unionOf class expression"]
     assert Statement("D", ISA, "A", Form.ALL) in Oracle(build_world(schema, 0)).closure
     assert Statement("d", ISA, "A") in Oracle(build_world(schema, 0)).closure
+
+
+def test_an_import_and_what_it_declares_are_skipped_under_lenient(tmp_path: Path) -> None:
+    """As in the W3C wine ontology: it imports food and names food's properties without declaring them."""
+    path = write(tmp_path, "<http://example.org/test> a owl:Ontology ; owl:imports <http://example.org/food> .\n"
+                           ":p rdfs:subPropertyOf <http://example.org/food#madeFrom> .\n:a :p :b .\n")
+    with pytest.raises(UnsupportedConstruct, match="owl:imports on .*fetches nothing: merge the imported ontology"):
+        load_schema(path)
+    schema = load_schema(path, lenient=True)
+    assert set(schema.skipped) == {"owl:imports", "use of an undeclared property"}
+    assert schema.skipped["use of an undeclared property"] == [
+        "rdfs:subPropertyOf names <http://example.org/food#madeFrom>, which is not an owl:ObjectProperty"]
+    assert Statement("a", "p", "b") in schema.asserted and "p" in schema.open_terms

@@ -108,6 +108,7 @@ class SchemaReader(NodeNames):
         self.path = path
         self.lenient = lenient
         self.schema = Schema(path=path, lenient=lenient)
+        self.ids: dict[str, str] = {}  # IRI -> term id
         self.restrictions = {s for s in graph.subjects(RDF.type, OWL.Restriction)}
         self.restrictions |= {s for s in graph.subjects(OWL.onProperty, None) if isinstance(s, BNode)}
         self.expressions = {s for p in CLASS_EXPRESSIONS for s in graph.subjects(p, None) if isinstance(s, BNode)}
@@ -128,13 +129,27 @@ class SchemaReader(NodeNames):
         if not isinstance(node, URIRef):
             raise self.fail(f"expected a named resource, got {self.show(node)}")
         iri = str(node)
-        term_id = local_name(iri)
-        known = self.schema.iris.setdefault(term_id, iri)
-        if known != iri:
-            raise self.fail(f"local name '{term_id}' is used by both <{known}> and <{iri}>")
+        return self.ids.get(iri) or self.new_id(iri)
+
+    def new_id(self, iri: str) -> str:
+        """The IRI's local name, or, when another IRI has it already (food#Wine beside wine#Wine),
+        the local name with the first free number: Wine_2 (triples are read in sorted order)."""
+        base = local_name(iri)
+        term_id, number = base, 1
+        while term_id in self.schema.iris:
+            number += 1
+            term_id = f"{base}_{number}"
+        self.schema.iris[term_id] = iri
+        self.ids[iri] = term_id
         return term_id
 
+    def id_of(self, node) -> str:
+        """The id of a named node met already (or its local name)."""
+        return self.ids.get(str(node)) or local_name(str(node))
+
     def read(self) -> Schema:
+        for s, o in sorted(self.graph.subject_objects(OWL.imports)):  # first: it explains undeclared terms
+            self.guarded(self.read_triple, s, OWL.imports, o)
         for s, o in sorted(self.graph.subject_objects(RDF.type)):
             self.guarded(self.read_declaration, s, RDF.type, o)
         for s, p, o in sorted(self.graph):
@@ -172,7 +187,7 @@ class SchemaReader(NodeNames):
         while stack:
             current = stack.pop()
             if isinstance(current, URIRef) and not str(current).startswith(RESERVED):
-                found.add(local_name(str(current)))
+                found.add(self.id_of(current))
             elif isinstance(current, BNode) and current not in seen:
                 seen.add(current)
                 stack.extend(o for _, o in self.graph.predicate_objects(current))
@@ -200,7 +215,10 @@ class SchemaReader(NodeNames):
     def known_prop(self, node, where: str) -> Property:
         term_id = self.term(node)
         if term_id not in self.schema.properties:
-            raise self.fail(f"{where} names {self.show(node)}, which is not an owl:ObjectProperty")
+            # not fatal under --lenient: the declaration may be in an ontology this one imports
+            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {where} names {self.show(node)}, which is not "
+                                       "an owl:ObjectProperty",
+                                       "use of an undeclared property")
         return self.schema.properties[term_id]
 
     def read_triple(self, s, p, o) -> None:
@@ -242,7 +260,8 @@ class SchemaReader(NodeNames):
         elif str(p).startswith(RESERVED):
             if isinstance(s, BNode):
                 raise self.anonymous(s)
-            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {self.show(p)} on {self.show(s)}", self.show(p))
+            why = " (kgsynth reads one file and fetches nothing: merge the imported ontology into it)" if p == OWL.imports else ""
+            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {self.show(p)} on {self.show(s)}{why}", self.show(p))
         else:
             self.read_assertion(s, p, o)
 
@@ -293,7 +312,7 @@ class SchemaReader(NodeNames):
         self.schema.chains.append((result, links))
 
     def read_assertion(self, s, p, o) -> None:
-        if local_name(str(p)) in self.schema.open_terms and local_name(str(p)) not in self.schema.properties:
+        if self.id_of(p) in self.schema.open_terms and self.id_of(p) not in self.schema.properties:
             raise UnsupportedConstruct(f"{self.path}: unsupported construct: the triple {self.show(s)} {self.show(p)} "
                                        f"{self.show(o)}, whose property was skipped", "assertion of a skipped property")
         prop = self.known_prop(p, f"the triple {self.show(s)} {self.show(p)} {self.show(o)}")
