@@ -188,3 +188,24 @@ def test_an_import_and_what_it_declares_are_skipped_under_lenient(tmp_path: Path
     assert schema.skipped["use of an undeclared property"] == [
         "rdfs:subPropertyOf names <http://example.org/food#madeFrom>, which is not an owl:ObjectProperty"]
     assert Statement("a", "p", "b") in schema.asserted and "p" in schema.open_terms
+
+
+SWRL_RULE = """@prefix swrl: <http://www.w3.org/2003/11/swrl#> .
+:x a swrl:Variable .
+[ a swrl:Imp ; rdfs:comment "A(x) -> B(x)" ;
+  swrl:body ( [ a swrl:ClassAtom ; swrl:classPredicate :A ; swrl:argument1 :x ] ) ;
+  swrl:head ( [ a swrl:ClassAtom ; swrl:classPredicate :B ; swrl:argument1 :x ] ) ] .
+:a a :A .
+"""
+
+
+def test_a_swrl_rule_is_named_and_skipped_under_lenient(tmp_path: Path) -> None:
+    """Protégé family ontologies carry SWRL rules: outside OWL 2 RL, so an error, or skipped with their terms opened."""
+    path = write(tmp_path, SWRL_RULE)
+    with pytest.raises(UnsupportedConstruct, match="SWRL rule") as info:
+        load_schema(path)
+    assert not BNODE_ID.search(str(info.value))
+    schema = load_schema(path, lenient=True)
+    assert "swrl:Imp" in schema.skipped and "rdf:type swrl:Variable" in schema.skipped
+    assert "x" not in schema.individuals and "Variable" not in schema.classes
+    assert {"A", "B"} <= schema.open_terms  # the rule would make a a B: never closed-world false

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import rdflib
 from rdflib import BNode, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS, Namespace
 
 from .owl_expressions import UnsupportedConstruct
 from .settings import KGS
 
 CLASS_TYPES = {OWL.Class, RDFS.Class}
-RESERVED = (str(OWL), str(RDF), str(RDFS), str(KGS))
+SWRL = Namespace("http://www.w3.org/2003/11/swrl#")  # rules beyond OWL 2 RL: named as such, skipped by --lenient
+RESERVED = (str(OWL), str(RDF), str(RDFS), str(KGS), str(SWRL))
+DESCRIPTIVE = {RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy, OWL.versionInfo}  # say nothing about a node's kind
 RESTRICTION_KINDS = (
     OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue, OWL.hasSelf, OWL.cardinality, OWL.minCardinality,
     OWL.maxCardinality, OWL.qualifiedCardinality, OWL.minQualifiedCardinality, OWL.maxQualifiedCardinality,
@@ -42,7 +44,7 @@ class NodeNames:
 
     def show(self, node) -> str:
         text = str(node)
-        for prefix, ns in (("owl", OWL), ("rdfs", RDFS), ("rdf", RDF), ("kgs", KGS)):
+        for prefix, ns in (("owl", OWL), ("rdfs", RDFS), ("rdf", RDF), ("kgs", KGS), ("swrl", SWRL)):
             if text.startswith(str(ns)):
                 return f"{prefix}:{text[len(str(ns)):]}"
         if isinstance(node, BNode):
@@ -78,7 +80,10 @@ class NodeNames:
             value = self.graph.value(node, p)
             if value is not None:
                 return f"an {self.show(p)} {kind} of {self.members(value)}"
-        reserved = sorted(self.show(p) for p in self.graph.predicates(node) if p != RDF.type and str(p).startswith(RESERVED))
+        if (node, RDF.type, SWRL.Imp) in self.graph:
+            return "a SWRL rule (swrl:Imp; rules are outside OWL 2 RL)"
+        reserved = sorted(self.show(p) for p in self.graph.predicates(node)
+                          if p != RDF.type and p not in DESCRIPTIVE and str(p).startswith(RESERVED))
         if reserved:
             return f"a blank node with {reserved[0]}"
         if node in self.list_nodes:
