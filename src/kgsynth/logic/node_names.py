@@ -81,7 +81,9 @@ class NodeNames:
             if value is not None:
                 return f"an {self.show(p)} {kind} of {self.members(value)}"
         if (node, RDF.type, SWRL.Imp) in self.graph:
-            return "a SWRL rule (swrl:Imp; rules are outside OWL 2 RL)"
+            said = self.graph.value(node, RDFS.label) or self.graph.value(node, RDFS.comment)
+            named = f" {' '.join(str(said).split())[:60]!r}" if said else ""
+            return f"a SWRL rule{named} (swrl:Imp; rules are outside OWL 2 RL)"
         reserved = sorted(self.show(p) for p in self.graph.predicates(node)
                           if p != RDF.type and p not in DESCRIPTIVE and str(p).startswith(RESERVED))
         if reserved:
