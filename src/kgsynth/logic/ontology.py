@@ -307,9 +307,12 @@ class SchemaReader(NodeNames):
         except ValueError:  # rdflib refuses a list whose rdf:rest loops back
             raise self.fail(f"owl:propertyChainAxiom of {result} is not a proper RDF list (its rdf:rest loops)") from None
         links = tuple(self.known_prop(item, "owl:propertyChainAxiom").id for item in items)
-        if len(links) < 2:
-            raise self.fail(f"owl:propertyChainAxiom of {result} needs at least two properties")
-        self.schema.chains.append((result, links))
+        if not links:
+            raise self.fail(f"owl:propertyChainAxiom of {result} is an empty list")
+        if len(links) == 1:  # as ontology editors write p ⊑ q: prp-spo2 with one link is prp-spo1
+            self.schema.properties[links[0]].supers.append(result)
+        else:
+            self.schema.chains.append((result, links))
 
     def read_assertion(self, s, p, o) -> None:
         if self.id_of(p) in self.schema.open_terms and self.id_of(p) not in self.schema.properties:
