@@ -336,7 +336,8 @@ def test_all_errors_are_kgsynth_errors() -> None:
 
 def test_a_one_link_property_chain_is_a_subproperty(tmp_path: Path) -> None:
     """Protégé writes `q owl:propertyChainAxiom ( p )`; prp-spo2 with one link is prp-spo1, p ⊑ q."""
-    path = write(tmp_path, ":A a owl:Class .\n:p a owl:ObjectProperty .\n:q a owl:ObjectProperty ; owl:propertyChainAxiom ( :p ) .\n")
+    path = write(tmp_path, ":A a owl:Class .\n:p a owl:ObjectProperty .\n"
+                           ":q a owl:ObjectProperty ; owl:propertyChainAxiom ( :p ) .\n")
     schema = load_schema(path)
     assert schema.properties["p"].supers == ["q"] and schema.chains == []
     empty = write(tmp_path, ":A a owl:Class .\n:q a owl:ObjectProperty ; owl:propertyChainAxiom () .\n")
