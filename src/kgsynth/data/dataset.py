@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import KgsynthError, SettingsError
 from ..files import did_you_mean, file_sha256, read_json, read_jsonl, sha256
-from ..logic.facts_table import add_facts
+from ..logic.facts_table import add_facts, read_rows
 from ..logic.ontology import Schema, load_schema
 from ..logic.oracle import Oracle
 from ..logic.settings import camel
@@ -71,14 +71,15 @@ CACHE_SIZE = 4
 def closed_world(ontology: Path, seed: int, lexicon: LexiconConfig, keep_labels: bool, settings: dict,
                  facts: Path | None = None, lenient: bool = False) -> Closed:
     registry = tuple((f.settings, f.generate) for f in families())  # a family registered later samples anew
-    key = (file_sha256(ontology), facts and file_sha256(facts), seed, dataclasses.astuple(lexicon), keep_labels,
+    rows = tuple(read_rows(facts)) if facts is not None else None  # a missing or bad table: one line naming it
+    key = (file_sha256(ontology), rows, seed, dataclasses.astuple(lexicon), keep_labels,
            tuple(sorted(settings.items())), registry, lenient)
     if key in CACHE:
         CACHE.move_to_end(key)
         return CACHE[key]
     schema = with_settings(load_schema(ontology, lenient), settings)
     if facts is not None:
-        schema = add_facts(schema, facts)
+        schema = add_facts(schema, facts, rows)
     world = build_world(schema, seed)
     found = Closed(schema, world, Oracle(world), name_world(world, lexicon, keep_labels))
     CACHE[key] = found

@@ -22,7 +22,7 @@ def study_plan(study, metatrain_steps: int) -> Plan:
     items = len(select_items(study.data, [], config.items_per_split))
     strategies = sorted({s for name in config.regimes for s in AUGMENTED.get(name, ())})
     counts = {s: len(select_sources(study.dataset.documents, s, config.seed, config.augment_sources)) for s in strategies}
-    base = study.finetune_config([])  # read once: each regime's steps are this one's plus its augmentations'
+    base = None  # the plain ft's settings, read once and only for a fine-tune still to run
     phases = [("metatrain", metatrain_steps, "metatrain step")] if metatrain_steps else []
     for strategy in strategies:
         if not finished(study, f"augment-{strategy}", "audit.json"):
@@ -30,6 +30,7 @@ def study_plan(study, metatrain_steps: int) -> Plan:
     for name in config.regimes:
         tuned = name not in ("baseline", "icl")
         if tuned and not finished(study, f"finetune-{name}", "model"):
+            base = base if base is not None else study.finetune_config([])
             phases.append((f"finetune {name}", fine_tuning_steps(study, name, base, counts), "finetune step"))
         if not finished(study, f"eval-{name}", "metrics.json"):
             phases.append((f"eval {name}", items, "eval item baseline" if tuned else f"eval item {name}"))

@@ -203,8 +203,12 @@ def entails(premises: Iterable[Statement], conclusion: Statement) -> bool:
 
 def _require_consistent(premises: tuple[Statement, ...]) -> None:
     if not consistent(premises):
-        listed = "; ".join(str(p) for p in premises)
-        raise InconsistencyError(f"categorical premises are inconsistent: {listed}")
+        _inconsistent(premises)
+
+
+def _inconsistent(premises: tuple[Statement, ...]) -> None:
+    listed = "; ".join(str(p) for p in premises)
+    raise InconsistencyError(f"categorical premises are inconsistent: {listed}")
 
 
 def verdict(premises: Iterable[Statement], claim: Statement) -> str:
@@ -226,12 +230,13 @@ def valid_conclusions(premises: Iterable[Statement], terms: Sequence[str]) -> li
     Raises InconsistencyError for inconsistent premises (they would entail everything).
     """
     ps = _prepare(premises)
-    _require_consistent(ps)
     _, individuals = _roles(ps)
     listed = list(dict.fromkeys(terms))
     classes = [t for t in listed if t not in individuals]
     named = [t for t in listed if t in individuals]
-    theory = _Theory(ps, classes)
+    theory = _Theory(ps, classes)  # the extra classes import no existence: satisfiable iff the premises are
+    if not theory.satisfiable():
+        _inconsistent(ps)
     found = _class_conclusions(theory, classes) + _individual_conclusions(theory, named, classes)
     given = set(ps)
     return sorted(c for c in found if c not in given)

@@ -91,8 +91,9 @@ def check_disjoint(closure: Closure, left: str, right: str, unsatisfiable: dict[
         a = min(both)
         conflict(closure, "an individual is in two disjoint classes:", (a, ISA, left, FACT), (a, ISA, right, FACT), disjoint)
     for c in (closure.subs[left].keys() | {left}) & (closure.subs[right].keys() | {right}):
-        keys = [(c, ISA, x, ALL) for x in (left, right) if x != c] + [disjoint]
-        unsatisfiable.setdefault(c, "; ".join(str(to_statement(k)) for k in keys))
+        if c not in unsatisfiable:
+            keys = [(c, ISA, x, ALL) for x in (left, right) if x != c] + [disjoint]
+            unsatisfiable[c] = "; ".join(str(to_statement(k)) for k in keys)
 
 
 def check_owl_conflicts(closure: Closure) -> None:
@@ -113,13 +114,15 @@ def check_owl_conflicts(closure: Closure) -> None:
             if len(values) > n:
                 keys = [(a, p, v, FACT) for v in values[:n + 1]]
                 conflict(closure, f"every {c} has at most {n} {p} (cls-maxc{n + 1}), yet", (a, ISA, c, FACT), *keys)
+    partners: dict[str, list[str]] = {}
     for p, q in schema.disjoint_properties:
-        for (r, a), values in list(closure.out.items()):
-            if r == p:
-                shared = sorted(values.keys() & closure.out.get((q, a), {}).keys())
-                if shared:
-                    conflict(closure, f"{p} and {q} are disjoint (prp-pdw), yet", (a, p, shared[0], FACT),
-                             (a, q, shared[0], FACT))
+        partners.setdefault(p, []).append(q)
+    for (p, a), values in list(closure.out.items()):
+        for q in partners.get(p, ()):
+            shared = sorted(values.keys() & closure.out.get((q, a), {}).keys())
+            if shared:
+                conflict(closure, f"{p} and {q} are disjoint (prp-pdw), yet", (a, p, shared[0], FACT),
+                         (a, q, shared[0], FACT))
 
 
 def conflict(closure: Closure, why: str, *keys) -> None:

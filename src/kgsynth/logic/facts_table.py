@@ -25,6 +25,7 @@ import difflib
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,13 +52,13 @@ class Row:
     object: str
 
 
-def key(text: str) -> str:
-    """How names are compared: case and spacing ignored."""
-    return " ".join(text.split()).casefold()
-
-
 def shown(text: str) -> str:
     return " ".join(text.split())
+
+
+def key(text: str) -> str:
+    """How names are compared: case and spacing ignored."""
+    return shown(text).casefold()
 
 
 # -- reading rows ---------------------------------------------------------------------------
@@ -167,9 +168,7 @@ class Terms:
             raise self.fail(row, f"the relation {row.relation!r} names {' and '.join(sorted(found))}: use a local name")
         if not found:
             names = sorted({self.schema.labels.get(p, p) for p in self.schema.properties} | set(self.schema.properties))
-            near = difflib.get_close_matches(row.relation, names, n=1, cutoff=0.6)
-            hint = f"; did you mean {near[0]!r}?" if near else f" (the ontology's relations: {', '.join(names[:12]) or 'none'})"
-            raise self.fail(row, f"unknown relation {row.relation!r}{hint}")
+            raise self.unknown(row, "relation", row.relation, names)
         return next(iter(found))
 
     def cls(self, row: Row) -> str:
@@ -178,10 +177,13 @@ class Terms:
             return next(iter(found))
         if key(row.object) in self.individuals or key(row.object) in self.new:
             raise self.fail(row, f"{row.object!r} is an individual, not a class: '{row.relation}' needs a class")
-        names = sorted(self.schema.labels.get(c, c) for c in self.schema.classes)
-        near = difflib.get_close_matches(row.object, names, n=1, cutoff=0.6)
-        hint = f"; did you mean {near[0]!r}?" if near else f" (the ontology's classes: {', '.join(names[:12]) or 'none'})"
-        raise self.fail(row, f"unknown class {row.object!r}{hint}")
+        raise self.unknown(row, "class", row.object, sorted(self.schema.labels.get(c, c) for c in self.schema.classes))
+
+    def unknown(self, row: Row, what: str, text: str, names: list[str]) -> FactsError:
+        """An unknown relation or class: the nearest name, or the first of the ontology's."""
+        near = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]!r}?" if near else f" (the ontology's {what}s: {', '.join(names[:12]) or 'none'})"
+        return self.fail(row, f"unknown {what} {text!r}{hint}")
 
     def individual(self, row: Row, text: str, column: str) -> str:
         found = self.individuals.get(key(text), set())
@@ -215,11 +217,12 @@ class Terms:
         return Statement(subject, relation, self.individual(row, row.object, "object"), Form.FACT)
 
 
-def add_facts(schema: Schema, path: str | Path) -> Schema:
-    """The schema with the table's facts asserted and its new individuals (labelled by their text)."""
+def add_facts(schema: Schema, path: str | Path, rows: Iterable[Row] | None = None) -> Schema:
+    """The schema with the table's facts asserted and its new individuals (labelled by their text);
+    `rows`: the table's rows when read already (read_rows)."""
     path = Path(path)
     terms = Terms(schema, path)
-    statements = [terms.statement(row) for row in read_rows(path)]
+    statements = [terms.statement(row) for row in (read_rows(path) if rows is None else rows)]
     new = set(terms.labels)
     return dataclasses.replace(
         schema,

@@ -13,7 +13,7 @@ from .settings import KGS
 CLASS_TYPES = {OWL.Class, RDFS.Class}
 SWRL = Namespace("http://www.w3.org/2003/11/swrl#")  # rules beyond OWL 2 RL: named as such, skipped by --lenient
 RESERVED = (str(OWL), str(RDF), str(RDFS), str(KGS), str(SWRL))
-DESCRIPTIVE = {RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy, OWL.versionInfo}  # say nothing about a node's kind
+ANNOTATIONS = {RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy, OWL.versionInfo}  # say nothing about a node's kind
 RESTRICTION_KINDS = (
     OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue, OWL.hasSelf, OWL.cardinality, OWL.minCardinality,
     OWL.maxCardinality, OWL.qualifiedCardinality, OWL.minQualifiedCardinality, OWL.maxQualifiedCardinality,
@@ -54,7 +54,7 @@ class NodeNames:
     # --- blank nodes: named by their construct and where they appear, never by their id
 
     def anonymous(self, node: BNode) -> UnsupportedConstruct:
-        return UnsupportedConstruct(f"{self.path}: unsupported construct: {self.construct(node)} {self.where(node)} "
+        return UnsupportedConstruct(self.path, f"{self.construct(node)} {self.where(node)} "
                                     "(only named terms are supported here)", self.kind(node))
 
     def kind(self, node: BNode) -> str:
@@ -85,7 +85,7 @@ class NodeNames:
             named = f" {' '.join(str(said).split())[:60]!r}" if said else ""
             return f"a SWRL rule{named} (swrl:Imp; rules are outside OWL 2 RL)"
         reserved = sorted(self.show(p) for p in self.graph.predicates(node)
-                          if p != RDF.type and p not in DESCRIPTIVE and str(p).startswith(RESERVED))
+                          if p != RDF.type and p not in ANNOTATIONS and str(p).startswith(RESERVED))
         if reserved:
             return f"a blank node with {reserved[0]}"
         if node in self.list_nodes:

@@ -11,7 +11,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
 from ..errors import OntologyError
-from .node_names import CLASS_TYPES, RESERVED, NodeNames, local_name
+from .node_names import ANNOTATIONS, CLASS_TYPES, RESERVED, NodeNames, local_name
 from .owl_expressions import CLASS_EXPRESSIONS, ExpressionReader, UnsupportedConstruct, open_world, settle
 from .rdf_input import read_graph
 from .settings import KGS, TaskConfig, parse_task
@@ -26,7 +26,6 @@ CHARACTERISTICS = {
     OWL.InverseFunctionalProperty: "inverse_functional",
 }
 IGNORED_TYPES = {OWL.NamedIndividual, OWL.Ontology, OWL.Restriction, OWL.AnnotationProperty}
-ANNOTATIONS = {RDFS.label, RDFS.comment, OWL.versionInfo, RDFS.seeAlso, RDFS.isDefinedBy}
 
 
 @dataclass
@@ -106,7 +105,6 @@ class SchemaReader(NodeNames):
     def __init__(self, graph: rdflib.Graph, path: str, lenient: bool = False):
         self.graph = graph
         self.path = path
-        self.lenient = lenient
         self.schema = Schema(path=path, lenient=lenient)
         self.ids: dict[str, str] = {}  # IRI -> term id
         self.restrictions = {s for s in graph.subjects(RDF.type, OWL.Restriction)}
@@ -153,7 +151,8 @@ class SchemaReader(NodeNames):
         for s, o in sorted(self.graph.subject_objects(RDF.type)):
             self.guarded(self.read_declaration, s, RDF.type, o)
         for s, p, o in sorted(self.graph):
-            self.guarded(self.read_triple, s, p, o)
+            if p != OWL.imports:  # read first, above
+                self.guarded(self.read_triple, s, p, o)
         for node in sorted(self.restrictions | self.expressions):
             if not any(True for _ in self.graph.subjects(None, node)) and (node, RDFS.subClassOf, None) not in self.graph:
                 self.guarded(self.orphan, node, None, None)
@@ -170,9 +169,9 @@ class SchemaReader(NodeNames):
         try:
             read(s, p, o)
         except UnsupportedConstruct as exc:
-            if not self.lenient:
+            if not self.schema.lenient:
                 raise
-            shown = str(exc).split("unsupported construct: ", 1)[-1]
+            shown = exc.detail
             examples = self.schema.skipped.setdefault(exc.kind, [])
             if shown not in examples:
                 examples.append(shown)
@@ -205,7 +204,7 @@ class SchemaReader(NodeNames):
         elif str(o).startswith(RESERVED) and o not in IGNORED_TYPES and o != OWL.Thing:
             if isinstance(s, BNode):
                 raise self.anonymous(s)
-            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {self.show(s)} rdf:type {self.show(o)}",
+            raise UnsupportedConstruct(self.path, f"{self.show(s)} rdf:type {self.show(o)}",
                                        f"rdf:type {self.show(o)}")
 
     def prop(self, node) -> Property:
@@ -216,7 +215,7 @@ class SchemaReader(NodeNames):
         term_id = self.term(node)
         if term_id not in self.schema.properties:
             # not fatal under --lenient: the declaration may be in an ontology this one imports
-            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {where} names {self.show(node)}, which is not "
+            raise UnsupportedConstruct(self.path, f"{where} names {self.show(node)}, which is not "
                                        "an owl:ObjectProperty",
                                        "use of an undeclared property")
         return self.schema.properties[term_id]
@@ -261,7 +260,7 @@ class SchemaReader(NodeNames):
             if isinstance(s, BNode):
                 raise self.anonymous(s)
             why = " (kgsynth reads one file and fetches nothing: merge the imported ontology into it)" if p == OWL.imports else ""
-            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {self.show(p)} on {self.show(s)}{why}", self.show(p))
+            raise UnsupportedConstruct(self.path, f"{self.show(p)} on {self.show(s)}{why}", self.show(p))
         else:
             self.read_assertion(s, p, o)
 
@@ -278,7 +277,7 @@ class SchemaReader(NodeNames):
     def cls(self, node) -> str:
         term_id = self.term(node)
         if str(node).startswith(RESERVED):
-            raise UnsupportedConstruct(f"{self.path}: unsupported construct: {self.show(node)} used as a class",
+            raise UnsupportedConstruct(self.path, f"{self.show(node)} used as a class",
                                        f"{self.show(node)} as a class")
         self.schema.classes.add(term_id)
         return term_id
@@ -300,12 +299,16 @@ class SchemaReader(NodeNames):
                 raise self.fail(f"{a.id} has two inverses: {a.inverse} and {b.id}")
             a.inverse = b.id
 
+    def rdf_list(self, node, what: str) -> list:
+        """The members of the RDF list at `node`; `what` names it in the error for a looping list."""
+        try:
+            return list(Collection(self.graph, node))
+        except ValueError:  # rdflib refuses a list whose rdf:rest loops back
+            raise self.fail(f"{what} is not a proper RDF list (its rdf:rest loops)") from None
+
     def read_chain(self, s, o) -> None:
         result = self.known_prop(s, "owl:propertyChainAxiom").id
-        try:
-            items = list(Collection(self.graph, o))
-        except ValueError:  # rdflib refuses a list whose rdf:rest loops back
-            raise self.fail(f"owl:propertyChainAxiom of {result} is not a proper RDF list (its rdf:rest loops)") from None
+        items = self.rdf_list(o, f"owl:propertyChainAxiom of {result}")
         links = tuple(self.known_prop(item, "owl:propertyChainAxiom").id for item in items)
         if not links:
             raise self.fail(f"owl:propertyChainAxiom of {result} is an empty list")
@@ -316,7 +319,7 @@ class SchemaReader(NodeNames):
 
     def read_assertion(self, s, p, o) -> None:
         if self.id_of(p) in self.schema.open_terms and self.id_of(p) not in self.schema.properties:
-            raise UnsupportedConstruct(f"{self.path}: unsupported construct: the triple {self.show(s)} {self.show(p)} "
+            raise UnsupportedConstruct(self.path, f"the triple {self.show(s)} {self.show(p)} "
                                        f"{self.show(o)}, whose property was skipped", "assertion of a skipped property")
         prop = self.known_prop(p, f"the triple {self.show(s)} {self.show(p)} {self.show(o)}")
         subject, obj = self.term(s), self.term(o)

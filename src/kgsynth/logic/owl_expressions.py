@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF
 
 from ..errors import OntologyError
@@ -35,9 +34,9 @@ RESTRICTION_FILLERS = (OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue, OWL.
 class UnsupportedConstruct(OntologyError):
     """A construct kgsynth does not read; `kind` names it for `--lenient`'s summary."""
 
-    def __init__(self, message: str, kind: str):
-        super().__init__(message)
-        self.kind = kind
+    def __init__(self, path: str, detail: str, kind: str):
+        super().__init__(f"{path}: unsupported construct: {detail}")
+        self.detail, self.kind = detail, kind
 
 
 class ExpressionReader:
@@ -63,11 +62,7 @@ class ExpressionReader:
         raise self.reader.anonymous(node) if isinstance(node, BNode) else self.reader.fail(f"expected a class, got {node}")
 
     def items(self, value, owner, predicate) -> list:
-        try:
-            return list(Collection(self.graph, value))
-        except ValueError:  # rdflib refuses a list whose rdf:rest loops back
-            raise self.reader.fail(f"the {self.reader.show(predicate)} list of {self.reader.name(owner)} "
-                                   "is not a proper RDF list (its rdf:rest loops)") from None
+        return self.reader.rdf_list(value, f"the {self.reader.show(predicate)} list of {self.reader.name(owner)}")
 
     def restriction(self, node) -> tuple[str, object, object]:
         parts = {p: o for p, o in self.graph.predicate_objects(node) if p != RDF.type}
@@ -81,7 +76,7 @@ class ExpressionReader:
 
     def unsupported(self, node, why: str) -> UnsupportedConstruct:
         reader = self.reader
-        return UnsupportedConstruct(f"{reader.path}: unsupported construct: {reader.construct(node)} {reader.where(node)} "
+        return UnsupportedConstruct(reader.path, f"{reader.construct(node)} {reader.where(node)} "
                                     f"{why}", reader.kind(node))
 
     # -- positions ------------------------------------------------------------------------
@@ -145,18 +140,19 @@ class ExpressionReader:
             return
         # a half is dropped when OWL 2 RL does not read it; what it alone would give is open:
         # the terms of node for named ⊑ node, named itself for node ⊑ named
-        halves = ((lambda: self.superclass(named, node, "scm-eqc1"), lambda: self.reader.touched(node)),
-                  (lambda: self.subclass(node, named, "scm-eqc1"), lambda: {named}))
         dropped = []
-        for half, opened in halves:
-            try:
-                half()
-            except UnsupportedConstruct as exc:
-                dropped.append((exc, opened()))
+        try:
+            self.superclass(named, node, "scm-eqc1")
+        except UnsupportedConstruct as exc:
+            dropped.append((exc, self.reader.touched(node)))
+        try:
+            self.subclass(node, named, "scm-eqc1")
+        except UnsupportedConstruct as exc:
+            dropped.append((exc, {named}))
         if len(dropped) == 2:
             raise dropped[0][0]
         for exc, opened in dropped:
-            self.schema.one_way.append(str(exc).split("unsupported construct: ", 1)[1])
+            self.schema.one_way.append(exc.detail)
             self.schema.open_terms |= opened
 
     def defined(self, named: str, predicate, value) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .ontology import Schema
 from .settings import Documents, TaskConfig
@@ -34,7 +35,7 @@ class World:
     def label(self, term_id: str) -> str | None:
         return self.schema.labels.get(term_id)
 
-    @property
+    @cached_property  # read per query and per distractor; the schema is settled before the world is made
     def facts_as_data(self) -> bool:
         """No task generates anything and no relation is marked kgs:closed: the asserted facts
         are the whole truth, so a fact about individuals (a relation or a membership) that the

@@ -123,7 +123,8 @@ class ItemBuilder:
         candidates = sorted(t for t, holders in pool.items() if t not in (vary_key, fixed) and holders - {fixed})
         self.rng.shuffle(candidates)
         if self.world.facts_as_data and answer.form is Form.FACT:
-            candidates += [t for t in self.kin(vary_key) if t not in candidates and t != fixed]
+            listed = set(candidates)
+            candidates += [t for t in self.kin(vary_key) if t not in listed and t != fixed]
         chosen = []
         for term in candidates:
             option = (Statement(fixed, answer.relation, term, answer.form) if vary == "object"
@@ -141,9 +142,8 @@ class ItemBuilder:
         if term in self.world.classes:
             found = sorted(self.world.classes - {term})
         else:
-            types = self.oracle.closure.members_types(term)
-            found = sorted(i for i in self.world.individuals
-                           if i != term and types & self.oracle.closure.members_types(i))
+            types = self.oracle.closure.types
+            found = sorted(i for i in self.world.individuals if i != term and types[term].keys() & types[i].keys())
         self.rng.shuffle(found)
         return found
 

@@ -259,8 +259,8 @@ class Grammar:
         if isinstance(clauses, Unread):
             if clauses.reason == "eof":
                 return set(), "the sentence ends too early"
-            unknown = [w for w in WORD.findall(text) if w not in self.vocabulary()]
-            known = f" (no known term for {', '.join(repr(w) for w in dict.fromkeys(unknown))})" if unknown else ""
+            unknown = self.unknown_words(text)
+            known = f" (no known term for {unknown})" if unknown else ""
             return set(), f"unexpected {restore(skeleton[clauses.position:], found)[:12]!r}{known}"
         return {s for clause in clauses for s in self.statements_of(clause, found)}, None
 
@@ -282,12 +282,16 @@ class Grammar:
 
     def why_unread(self, text: str) -> str:
         """Name the words no term has; else say if the sentence only lacks its end."""
-        unknown = [w for w in WORD.findall(text) if w not in self.vocabulary()]
+        unknown = self.unknown_words(text)
         if unknown:
-            return "no known term for " + ", ".join(repr(w) for w in dict.fromkeys(unknown))
+            return f"no known term for {unknown}"
         if self.completes(text.rstrip(".?! ")):
             return "the sentence ends too early"
         return "its words fit no statement form"
+
+    def unknown_words(self, text: str) -> str:
+        """The words of the text no term or rule has, quoted, once each ("" if none)."""
+        return ", ".join(repr(w) for w in dict.fromkeys(WORD.findall(text)) if w not in self.vocabulary())
 
     def literals(self) -> set[str]:
         """The grammar's own words: its literals and the relation phrases."""
@@ -298,6 +302,7 @@ class Grammar:
 
     def vocabulary(self) -> set[str]:
         """Every word a sentence may have: the grammar's and the names' (as WORD finds them)."""
+        self.surface_index()  # forgets the vocabulary when the names have changed
         if self._vocabulary is None:
             self._vocabulary = self.literals() | {w for s in self.names.surfaces() for w in WORD.findall(s)}
         return self._vocabulary

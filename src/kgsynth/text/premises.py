@@ -13,12 +13,11 @@ wumpus", "Max is not sour"). A term used both ways is refused, naming the senten
 from __future__ import annotations
 
 from ..errors import KgsynthError
-from ..logic.statement import Form, Statement
+from ..logic.categorical import INDIVIDUAL_FORMS
+from ..logic.statement import Statement
 from .grammar import Grammar, Names, normalize
 from .lexicon import plural_forms, singular_forms
 from .surfaces import TRAILING
-
-INDIVIDUAL_FORMS = (Form.FACT, Form.NOT)
 
 
 def runs(sentence: str, literals: set[str]) -> list[str]:
