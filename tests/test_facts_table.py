@@ -207,3 +207,10 @@ def test_an_ontology_that_marks_closed_relations_keeps_the_others_open(tmp_path)
     assert not oracle.world.facts_as_data
     assert oracle.query(Statement("Tally", "usedBy", "Ann"), closed_world=True).value == CONTRADICTED
     assert oracle.query(Statement("Ann", "memberOf", "GrowthTeam"), closed_world=True).value == UNKNOWN
+
+
+def test_synth_names_a_missing_table_before_anything_is_written(tmp_path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(FactsError, match="facts table not found: .*nope.csv"):
+        synthesize(ONTOLOGY, 0, out, facts_table=tmp_path / "nope.csv")
+    assert not out.exists()
