@@ -147,6 +147,29 @@ def small_checkpoint(directory: Path) -> Path:
     return directory
 
 
+def test_a_tokenizer_is_read_once_per_process_for_the_same_files(tmp_path):
+    transformers = pytest.importorskip("transformers")
+    tokenizers = pytest.importorskip("tokenizers")
+    from kgsynth.models import local
+
+    def saved(name: str, words: list[str]) -> Path:
+        vocabulary = {w: i for i, w in enumerate(["<unk>", *words])}
+        tok = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocabulary, unk_token="<unk>"))
+        tok.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
+        transformers.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>").save_pretrained(tmp_path / name)
+        return tmp_path / name
+
+    first = local.load_tokenizer(transformers, saved("a", ["tizov", "kwap"]))
+    assert local.load_tokenizer(transformers, saved("b", ["tizov", "kwap"])) is first  # same files: not read again
+    other = local.load_tokenizer(transformers, saved("c", ["glon"]))
+    assert other is not first and other.convert_tokens_to_ids("glon") == 1
+    changed = saved("a", ["kwap", "tizov"])  # the files rewritten in place: read anew
+    assert local.load_tokenizer(transformers, changed).convert_tokens_to_ids("tizov") == 2
+    for k in range(6):
+        local.load_tokenizer(transformers, saved(f"more-{k}", [f"word{k}"]))
+    assert len(local.TOKENIZERS) <= 4
+
+
 def test_is_complete_needs_the_marker(tmp_path):
     directory = small_checkpoint(tmp_path / "ckpt")
     assert not embedded.is_complete(directory)

@@ -170,6 +170,21 @@ def test_answer_loss_equals_the_full_models_loss_on_masked_labels(tiny_dir, toke
         assert torch.allclose(trainer.answer_loss(batch), reference, rtol=1e-5)
 
 
+def test_bf16_computes_the_same_loss_in_bfloat16_and_keys_the_cache_only_when_set(tiny_dir, tokenizer):
+    local = load_model(f"local:{tiny_dir}", progress=lambda text: None, dtype="float32")
+    trainer = mt.MetaTrainer(local.model, local.tokenizer, micro(tiny_dir, bf16=True))
+    worlds = [kgsynth.create_dataset(ONTOLOGY, TRAIN_BASE + k, **SMALL) for k in range(2)]
+    batch = [encode_sequence(tokenizer, *sequence_text(w, random.Random(k), 16), tokenizer.bos_token_id)
+             for k, w in enumerate(worlds)]
+    with torch.no_grad():
+        exact = float(trainer.answer_loss(batch))
+    assert trainer.step(batch, 1) == pytest.approx(exact, rel=0.02)  # autocast: bfloat16 matmuls, float32 weights
+    assert all(p.dtype == torch.float32 for p in trainer.trainable)
+    settings = world_settings(micro(tiny_dir))
+    assert "bf16" not in mt.cache_key(micro(tiny_dir), settings)["config"]  # caches made before the option still match
+    assert mt.cache_key(micro(tiny_dir, bf16=True), settings)["config"]["bf16"] is True
+
+
 def test_metatrain_writes_a_loadable_model_and_the_cache_skips_training(tiny_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("KGSYNTH_CACHE", str(tmp_path / "cache"))
     calls = []

@@ -98,6 +98,9 @@ def add_metatrain_command(commands) -> None:
     meta.add_argument("--from-scratch", choices=SIZES, metavar="SIZE",
                       help=f"train a new Gemma 3-shaped model ({', '.join(SIZES)}) with its own tokenizer from random "
                            "weights instead of a LoRA on --model: the GPU path (thousands of steps)")
+    meta.add_argument("--bf16", action="store_true",
+                      help="compute in bfloat16 (autocast, float32 weights): about 25%% faster on a CPU with AMX, "
+                           "and on a GPU")
     meta.set_defaults(run=run_metatrain)
 
 
@@ -133,7 +136,7 @@ def run_metatrain(args: argparse.Namespace) -> None:
                              learning_rate=args.lr, lora_rank=args.lora_rank, max_length=args.max_length,
                              eval_every=args.eval_every, eval_worlds=args.eval_worlds,
                              world_settings=parse_settings(args.world_setting), from_scratch=args.from_scratch,
-                             augment_share=args.augment_share)
+                             augment_share=args.augment_share, bf16=args.bf16)
     config.validate()
     with progress(f"metatrain {Path(config.ontology).stem}", config.steps) as tracker:
         directory = metatrain(config, Path(args.out) if args.out else None, tracker.step)

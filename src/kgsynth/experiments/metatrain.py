@@ -49,7 +49,8 @@ from .rundir import identity_of
 
 VERSION = 1  # of the training recipe: part of the cache key
 MARKER = "kgsynth-metatrain.json"  # written last: a directory without it is incomplete
-ADDED = {"test_settings": {}, "from_scratch": None, "augment_share": 0.0}  # settings since VERSION 1, at "as before"
+# settings since VERSION 1, at the value meaning "as before" (left out of the cache key there)
+ADDED = {"test_settings": {}, "from_scratch": None, "augment_share": 0.0, "bf16": False}
 TOKENIZER_WORLDS = 300  # worlds whose text trains a from-scratch model's tokenizer
 Progress = Callable[[int, int, float, float], None]  # step, steps, loss, seconds per step
 
@@ -222,7 +223,8 @@ class MetaTrainer:
     def step(self, batch: list[Sequence], step: int) -> float:
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.learning_rate * min(1.0, step / max(1, self.config.warmup))
-        loss = self.answer_loss(batch)
+        with self.torch.autocast(self.device.type, dtype=self.torch.bfloat16, enabled=self.config.bf16):
+            loss = self.answer_loss(batch)
         loss.backward()
         self.torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
         self.optimizer.step()

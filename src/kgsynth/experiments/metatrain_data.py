@@ -20,6 +20,7 @@ from pathlib import Path
 from ..data.dataset import SEPARATOR, Dataset, corpus_text, create_dataset
 from ..errors import KgsynthError
 from ..files import file_sha256
+from ..logic.ontology import load_schema
 from ..logic.statement import ISA, Statement
 from ..models.scratch import SIZES
 from ..resources import ontology_path
@@ -69,6 +70,7 @@ class MetatrainConfig:
     seed: int = 0
     from_scratch: str | None = None  # a size of models/scratch.py: train all weights of a new model, not a LoRA
     augment_share: float = METATRAIN["augment_share"]  # share of sequences demonstrating augment's prompts
+    bf16: bool = False  # compute in bfloat16 (autocast; the weights and the adapter stay float32)
 
     def validate(self) -> None:
         for name in ("steps", "batch_size", "lora_rank", "questions", "max_length", "eval_every", "eval_worlds"):
@@ -106,8 +108,7 @@ def world_words(dataset: Dataset) -> frozenset[str]:
 def world_settings(config: MetatrainConfig) -> dict:
     """The small-world settings for this ontology's task kinds, with the config's overrides."""
     path = ontology_path(config.ontology)
-    test = create_dataset(path, config.test_seed)
-    kinds = [type(task).__name__ for task in test.schema.tasks]
+    kinds = task_kinds(path)
     if not [kind for kind in kinds if kind != "Documents"]:
         raise KgsynthError(f"{path}: no generative task (kgs:ComparisonTask, kgs:SyllogismTask, …): every seed "
                            "gives the test world's facts under other words, so meta-training would see them")
@@ -117,9 +118,13 @@ def world_settings(config: MetatrainConfig) -> dict:
     return dict(sorted(settings.items()))
 
 
+def task_kinds(path: Path) -> list[str]:
+    return [type(task).__name__ for task in load_schema(path).tasks]
+
+
 def quick_world(ontology: str | Path) -> dict:
     """The quick lab's test-world settings for this ontology's task kinds ({} when none applies)."""
-    kinds = [type(task).__name__ for task in create_dataset(ontology_path(ontology), 0).schema.tasks]
+    kinds = task_kinds(ontology_path(ontology))
     return {k: v for kind in kinds for k, v in QUICK_WORLDS.get(kind, {}).items()}
 
 

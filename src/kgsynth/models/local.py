@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import KgsynthError
+from ..files import file_sha256, json_bytes, sha256
 from ..progress import silence_library_bars
 from .base import Model, Progress, Score, ScoreRequest, cut_at_stop
 
@@ -16,6 +17,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever downloaded from 
 
 GENERATION_BATCH = 8  # greedy prompts generated together
 DTYPES = ("float32", "bfloat16", "float16")
+TOKENIZERS: dict[str, object] = {}  # loaded tokenizers by the digest of their files: Gemma's takes ~3 s to read
+TOKENIZER_FILES = ("tokenizer", "special_tokens", "added_tokens", "vocab", "merges", "spiece", "chat_template")
 
 
 def import_torch():
@@ -63,11 +66,23 @@ def load_pretrained(checkpoint: Path, device: str | None = None, dtype: str | No
         base = Path(json.loads(adapter.read_text())["base_model_name_or_path"])
         if not (base / "config.json").is_file():
             raise KgsynthError(f"the adapter in {checkpoint} needs its base model at {base}, which is missing")
-    tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint)
+    tokenizer = load_tokenizer(transformers, checkpoint)
     model = transformers.AutoModelForCausalLM.from_pretrained(base, dtype=getattr(torch, dtype))
     if adapter.is_file():
         model = merged_adapter(model, checkpoint)
     return model.to(device).eval(), tokenizer
+
+
+def load_tokenizer(transformers, directory: Path):
+    """The directory's tokenizer, read once per process for the same files (a fine-tuned or
+    meta-trained model saves its base model's tokenizer unchanged)."""
+    files = sorted(p for p in directory.iterdir() if p.is_file() and p.name.startswith(TOKENIZER_FILES))
+    digest = sha256(json_bytes({p.name: file_sha256(p) for p in files}))
+    if digest not in TOKENIZERS:
+        while len(TOKENIZERS) >= 4:
+            TOKENIZERS.pop(next(iter(TOKENIZERS)))
+        TOKENIZERS[digest] = transformers.AutoTokenizer.from_pretrained(directory)
+    return TOKENIZERS[digest]
 
 
 def merged_adapter(model, checkpoint: Path):
