@@ -14,24 +14,30 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 from pathlib import Path
 
+from kgsynth.data.dataset import read_items
+from kgsynth.experiments.evaluate import likelihood_result
 from kgsynth.models import load_model
 from kgsynth.models.base import ScoreRequest
 
 
-def accuracy(model, items: list[dict], framed: bool) -> tuple[int, dict]:
-    requests = [ScoreRequest(item["prompt"] if framed else "", option if framed else option.strip())
-                for item in items for option in item["options"]]
+def form(item) -> str:
+    return item.options[item.answer].split()[0]
+
+
+def accuracy(model, items: list, framed: bool) -> tuple[int, dict]:
+    """Items right, and right by the correct conclusion's form, scored as `eval --scoring
+    likelihood` does (framed) or with each option alone (bare)."""
+    requests = [ScoreRequest(item.prompt, option) if framed else ScoreRequest("", option.strip())
+                for item in items for option in item.options]
     scores = model.score(requests)
     right, by_form, at = 0, collections.Counter(), 0
     for item in items:
-        logprobs = [s.logprob for s in scores[at: at + len(item["options"])]]
-        at += len(item["options"])
-        correct = max(range(len(logprobs)), key=logprobs.__getitem__) == item["answer"]
+        correct = likelihood_result(item, scores[at: at + len(item.options)])["correct"]
+        at += len(item.options)
         right += correct
-        by_form[item["options"][item["answer"]].split()[0]] += correct
+        by_form[form(item)] += correct
     return right, dict(by_form)
 
 
@@ -40,9 +46,8 @@ def main() -> None:
     parser.add_argument("run", type=Path)
     parser.add_argument("--regime", action="append", default=None)
     args = parser.parse_args()
-    items = [json.loads(line) for line in (args.run / "data" / "items" / "syllogism.jsonl").read_text().splitlines()]
-    forms = collections.Counter(item["options"][item["answer"]].split()[0] for item in items)
-    print(f"{len(items)} items; correct conclusions by form: {dict(forms)}")
+    items = read_items(args.run / "data", "syllogism")
+    print(f"{len(items)} items; correct conclusions by form: {dict(collections.Counter(map(form, items)))}")
     for regime in args.regime or ["oracle-ft", "ft"]:
         model = load_model(f"local:{args.run / f'finetune-{regime}' / 'model'}", progress=lambda text: None,
                            device="cpu", dtype="float32")

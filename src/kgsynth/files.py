@@ -24,6 +24,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def files_digest(files: dict[str, Path]) -> str:
+    """One digest of named files' contents (name -> path): equal exactly when every file is."""
+    return sha256(json_bytes({name: file_sha256(path) for name, path in files.items()}))
+
+
 def json_bytes(data) -> bytes:
     """Stable JSON: sorted keys, indented, one trailing newline."""
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()

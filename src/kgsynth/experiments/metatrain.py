@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..data.dataset import Dataset
 from ..errors import KgsynthError
-from ..files import file_sha256, json_bytes, sha256, write_atomic, write_json
+from ..files import file_sha256, files_digest, json_bytes, sha256, write_atomic, write_json
 from ..models.base import ScoreRequest
 from ..models.cache import cache_root
 from ..models.scratch import SIZES, parameter_count, scratch_model
@@ -68,7 +68,7 @@ def base_identity(spec: str) -> str:
     if (checkpoint / CONVERTED).is_file():
         return sha256((checkpoint / CONVERTED).read_bytes())
     files = sorted(p for p in checkpoint.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return sha256(json_bytes({str(p.relative_to(checkpoint)): file_sha256(p) for p in files}))
+    return files_digest({str(p.relative_to(checkpoint)): p for p in files})
 
 
 def cache_key(config: MetatrainConfig, settings: dict) -> dict:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import KgsynthError
-from ..files import file_sha256, json_bytes, sha256
+from ..files import files_digest
 from ..progress import silence_library_bars
 from .base import Model, Progress, Score, ScoreRequest, cut_at_stop
 
@@ -77,7 +77,7 @@ def load_tokenizer(transformers, directory: Path):
     """The directory's tokenizer, read once per process for the same files (a fine-tuned or
     meta-trained model saves its base model's tokenizer unchanged)."""
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.name.startswith(TOKENIZER_FILES))
-    digest = sha256(json_bytes({p.name: file_sha256(p) for p in files}))
+    digest = files_digest({p.name: p for p in files})
     if digest not in TOKENIZERS:
         while len(TOKENIZERS) >= 4:
             TOKENIZERS.pop(next(iter(TOKENIZERS)))
