@@ -104,7 +104,8 @@ def test_choices_are_the_experiments_own() -> None:
     expected = {("eval", "regime"): options.REGIMES, ("eval", "scoring"): options.SCORINGS,
                 ("finetune", "shape"): options.SHAPES, ("finetune", "method"): options.METHODS,
                 ("augment", "strategy"): options.STRATEGIES, ("augment", "keep"): options.KEEPS,
-                ("study", "regime"): options.STUDY_REGIMES, ("study", "scoring"): options.SCORINGS}
+                ("study", "regime"): options.STUDY_REGIMES, ("study", "scoring"): options.SCORINGS,
+                ("finetune", "lr_schedule"): options.LR_SCHEDULES, ("study", "lr_schedule"): options.LR_SCHEDULES}
     for (command, dest), choices in expected.items():
         action = next(a for a in commands[command]._actions if a.dest == dest)
         assert tuple(action.choices) == choices, (command, dest)
@@ -345,3 +346,18 @@ def test_model_commands_check_out_before_loading_a_model(command, synthesized, t
         assert status == 2 and len(err.strip().splitlines()) == 1, err
         assert err.startswith(f"kgsynth: error: --out {out} ") and message in err, err
     assert (tmp_path / "file").read_text() == "keep me\n" and [p.name for p in foreign.iterdir()] == ["notes.txt"]
+
+
+def test_finetune_on_gemini_refuses_the_local_training_settings(synthesized, tmp_path, capsys):
+    """--lr, --lr-schedule, --steps... set a local fine-tune; Gemini's tuning used to ignore them silently."""
+    from helpers import write_synth
+
+    from kgsynth import cli as kgsynth_cli
+
+    data = write_synth(synthesized("simple_reversals"), tmp_path / "data")
+    status = kgsynth_cli.main(["finetune", "--model", "gemini:gemini-2.5-flash", "--data", str(data), "--out",
+                               str(tmp_path / "run"), "--lr", "1e-3", "--lr-schedule", "linear"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.strip() == "kgsynth: error: --lr, --lr-schedule: for local models; Gemini tuning sets " \
+                                          "its own (--epochs)", err
+    assert not (tmp_path / "run").exists()

@@ -17,6 +17,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
+from kgsynth.errors import KgsynthError  # noqa: E402
 from kgsynth.experiments.finetune import FinetuneConfig, Trainer, plot_loss  # noqa: E402
 from kgsynth.logic.ontology import load_schema  # noqa: E402
 from kgsynth.logic.oracle import Oracle  # noqa: E402
@@ -167,6 +168,28 @@ def test_interrupted_finetune_resumes_where_it_stopped(facts_world, tmp_path):
     assert rest == pytest.approx(reference[10:], rel=1e-4)
     steps = [int(r["step"]) for r in csv.DictReader((broken / "loss.csv").read_text().splitlines())]
     assert steps == list(range(1, 21))
+
+
+def test_linear_schedule_warms_up_then_decays_to_zero_and_keeps_older_runs_identity(tmp_path):
+    """--lr-schedule linear: the warm-up as before, then a straight line down, which the step after
+    the last would end at 0 (loss.csv logs the rate each step used); constant keeps the run identity
+    of before."""
+    from kgsynth.experiments.finetune import finetune_run
+
+    tokenizer = word_tokenizer(["glon is taller than femp ."])
+    config = FinetuneConfig(data=str(tmp_path), method="full", steps=6, warmup=2, learning_rate=1e-2,
+                            lr_schedule="linear", batch_size=1, checkpoint_every=6, max_length=16)
+    run = tmp_path / "run"
+    run.mkdir()
+    Trainer(tiny_model(len(tokenizer)), tokenizer, config, run).train([("", "glon is taller than femp .")])
+    rates = [float(r["learning_rate"]) for r in csv.DictReader((run / "loss.csv").read_text().splitlines())]
+    assert rates == pytest.approx([5e-3, 1e-2, 1e-2, 7.5e-3, 5e-3, 2.5e-3])
+    held = FinetuneConfig(**{**config.__dict__, "lr_schedule": "constant"})
+    assert [held.learning_rate_at(step) for step in range(6)] == pytest.approx([5e-3] + [1e-2] * 5)
+    assert "lr_schedule" not in finetune_run(held, run).config
+    assert finetune_run(config, run).config["lr_schedule"] == "linear"
+    with pytest.raises(KgsynthError, match="learning-rate schedule 'cosine'"):
+        FinetuneConfig(data=str(tmp_path), lr_schedule="cosine").validate()
 
 
 def test_lora_adapts_every_linear_layer_but_the_head_from_a_seeded_start(tmp_path):

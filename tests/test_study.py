@@ -26,15 +26,18 @@ def fakes(monkeypatch):
     """A fake model for every load; a fake fine-tune that records its training files."""
     model = make_fake_model(completion=lambda prompt: " All ampnos are takrys.\nNo takrys are drelys.")
     tuned: list = []
+    schedules: list = []
 
     def fake_finetune(config, run, device=None, progress=None):
         run.mkdir(parents=True, exist_ok=True)
         (run / "model").mkdir(exist_ok=True)
         tuned.append((run.name, list(config.extra)))
+        schedules.append(config.lr_schedule)
         return run / "model"
 
     monkeypatch.setattr(study_module, "load_model", lambda *args, **kwargs: model)
     monkeypatch.setattr(study_module, "finetune", fake_finetune)
+    model.schedules = schedules
     return model, tuned
 
 
@@ -101,6 +104,21 @@ def test_a_study_refuses_a_directory_it_did_not_write(fakes, tmp_path):
     with pytest.raises(KgsynthError, match="not written by kgsynth"):
         Study(StudyConfig(ontology="syllogisms", out=str(tmp_path)), say=lambda text: None).run()
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_the_learning_rate_schedule_reaches_every_fine_tune_and_older_studies_keep_their_identity(fakes, tmp_path):
+    model, _ = fakes
+    config = dict(ontology=str(ROOT / "ontologies/syllogisms.ttl"), out=str(tmp_path / "study"), quick=True,
+                  regimes=["ft", "oracle-ft"])
+    assert "lr_schedule" not in StudyConfig(**config).identity()  # a study written before resumes
+    Study(StudyConfig(**config, lr_schedule="linear"), say=lambda text: None).run()
+    assert model.schedules == ["linear", "linear"]
+    with pytest.raises(KgsynthError, match=r"holds another study run \(lr_schedule"):
+        Study(StudyConfig(**config), say=lambda text: None).run()
+    with pytest.raises(KgsynthError, match="unknown learning-rate schedule 'cosine'"):
+        StudyConfig(**config, lr_schedule="cosine").validate()
+    with pytest.raises(KgsynthError, match="--lr-schedule is for local fine-tunes"):
+        StudyConfig(**config | {"model": "gemini:gemini-2.5-flash"}, lr_schedule="linear").validate()
 
 
 def test_unknown_regime_is_refused(tmp_path):

@@ -18,6 +18,7 @@ from .experiments.options import (
     CONTEXTS,
     DISTRACTORS,
     KEEPS,
+    LR_SCHEDULES,
     METHODS,
     PRESETS,
     REGIMES,
@@ -146,6 +147,8 @@ def add_model_commands(commands) -> None:
     tune.add_argument("--steps", type=int)
     tune.add_argument("--batch-size", type=int)
     tune.add_argument("--lr", type=float, help="learning rate")
+    tune.add_argument("--lr-schedule", choices=LR_SCHEDULES,
+                      help="after the warm-up: hold the learning rate, or decay it linearly to 0 (default constant)")
     tune.add_argument("--seed", type=int, default=0)
     tune.add_argument("--extra", action="append", default=[], help="another train.jsonl-shaped file (repeatable)")
     tune.add_argument("--gcs-uri", help="gemini: gs:// address of the uploaded tuning.jsonl; starts a tuning job")
@@ -284,6 +287,10 @@ def open_model(args: argparse.Namespace):
 
 def run_finetune(args: argparse.Namespace) -> None:
     if args.model.startswith("gemini:"):
+        local = [f"--{name.replace('_', '-')}" for name in ("preset", "method", "steps", "batch_size", "lr", "lr_schedule")
+                 if getattr(args, name) is not None]
+        if local:
+            raise KgsynthError(f"{', '.join(local)}: for local models; Gemini tuning sets its own (--epochs)")
         run_finetune_gemini(args)
         return
     if args.gcs_uri:
@@ -291,7 +298,8 @@ def run_finetune(args: argparse.Namespace) -> None:
     from .experiments.finetune import finetune, finetune_run, preset_config
 
     config = preset_config(args.data, args.model, args.device, args.preset, shape=args.shape, method=args.method,
-                           steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
+                           steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr,
+                           lr_schedule=args.lr_schedule, seed=args.seed,
                            extra=[str(Path(e).resolve()) for e in args.extra])
     config.validate()
     finetune_run(config, Path(args.out)).check(args.restart)

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from . import cli
 from .errors import KgsynthError
-from .experiments.options import CONTEXTS, DISTRACTORS, METATRAIN, SCORINGS, STUDY_REGIMES
+from .experiments.options import CONTEXTS, DISTRACTORS, LR_SCHEDULES, METATRAIN, SCORINGS, STUDY_REGIMES
 from .models.scratch import SIZES
 from .progress import progress
 
@@ -48,6 +48,8 @@ def add_study_command(commands) -> None:
     study.add_argument("--items-per-split", type=int, help="at most this many items per split (default: all)")
     study.add_argument("--steps", type=int, help="fine-tuning steps (default: the device's preset)")
     study.add_argument("--epochs", type=float, help="fine-tune for this many passes over each regime's training text")
+    study.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant",
+                       help="fine-tuning: after the warm-up, hold the learning rate or decay it linearly to 0")
     study.add_argument("--augment-sources", type=int, help="at most this many augmentation sources per strategy")
     study.add_argument("--device", help="cuda or cpu (default: cuda when present)")
     study.add_argument("--scoring", choices=SCORINGS,
@@ -66,7 +68,7 @@ def run_study(args: argparse.Namespace) -> None:
                          seed=args.seed, quick=args.quick, regimes=args.regime or None,
                          device=args.device, scoring=args.scoring or cli.default_scoring(args.model),
                          gcs_uri=args.gcs_uri, context=args.context, distractors=args.distractors,
-                         items_per_split=args.items_per_split, steps=args.steps, epochs=args.epochs,
+                         items_per_split=args.items_per_split, steps=args.steps, epochs=args.epochs, lr_schedule=args.lr_schedule,
                          augment_sources=args.augment_sources, metatrain=args.metatrain,
                          metatrain_steps=args.metatrain_steps, world_settings=parse_settings(args.world_setting),
                          model_options={k: v for k, v in cli.gemini_options(args).items() if v is not None})

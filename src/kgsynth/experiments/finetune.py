@@ -21,10 +21,11 @@ from ..data.outdir import remove, stale_entries, writing
 from ..errors import KgsynthError
 from ..files import read_jsonl, write_atomic
 from ..models.base import ScoreRequest
-from .options import METHODS, PRESETS, SHAPES
+from .options import LR_SCHEDULES, METHODS, PRESETS, SHAPES
 from .rundir import RunDir, identity_of
 
 LEGACY_STAGING = (".checkpoint.tmp", ".checkpoint.old")  # the checkpoint's staging before it named its process
+ADDED = {"extra_repeats": 1, "lr_schedule": "constant"}  # settings added later, at their value of before
 ENTRIES = ("loss.csv", "loss.png", "checkpoint", "model", *LEGACY_STAGING)  # a finetune run's, besides run.json
 
 
@@ -38,6 +39,7 @@ class FinetuneConfig:
     batch_size: int = 8
     learning_rate: float = 1e-3
     warmup: int = 10
+    lr_schedule: str = "constant"
     seed: int = 0
     max_length: int = 256
     lora_rank: int = 16
@@ -50,11 +52,21 @@ class FinetuneConfig:
             raise KgsynthError(f"unknown shape {self.shape!r}: use one of {', '.join(SHAPES)}")
         if self.method not in METHODS:
             raise KgsynthError(f"unknown method {self.method!r}: use lora or full")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise KgsynthError(f"unknown learning-rate schedule {self.lr_schedule!r}: use {' or '.join(LR_SCHEDULES)}")
         for name in ("steps", "batch_size", "max_length", "lora_rank", "checkpoint_every", "extra_repeats"):
             if getattr(self, name) < 1:
                 raise KgsynthError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if not self.learning_rate > 0:
             raise KgsynthError(f"learning rate must be positive, got {self.learning_rate}")
+
+    def learning_rate_at(self, step: int) -> float:
+        """The learning rate of step `step` (0-based): a linear warm-up, then held, or decayed along a
+        line that the step after the last would end at 0."""
+        rate = self.learning_rate * min(1.0, (step + 1) / max(1, self.warmup))
+        if self.lr_schedule == "linear" and step >= self.warmup:
+            rate *= (self.steps - step) / max(1, self.steps - self.warmup)
+        return rate
 
     def inputs(self) -> dict[str, Path]:
         """The files training reads (their hashes are checked when a run resumes)."""
@@ -161,7 +173,7 @@ class Trainer:
             started = time.perf_counter()
             ids, labels, mask = self.tensors([encoded[i] for i in next(schedule)])
             for group in self.optimizer.param_groups:
-                group["lr"] = self.config.learning_rate * min(1.0, (self.step + 1) / max(1, self.config.warmup))
+                group["lr"] = self.config.learning_rate_at(self.step)
             loss = self.model(input_ids=ids, attention_mask=mask, labels=labels).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
@@ -296,7 +308,7 @@ def finetune(config: FinetuneConfig, run: Path, device: str | None = None,
 
 def finetune_run(config: FinetuneConfig, run: Path) -> RunDir:
     """The run directory of a fine-tuning (RunDir.check it before loading the model)."""
-    return RunDir(run, "finetune", identity_of(asdict(config), {"extra_repeats": 1}), config.inputs(), ENTRIES)
+    return RunDir(run, "finetune", identity_of(asdict(config), ADDED), config.inputs(), ENTRIES)
 
 
 def preset_config(data: str, model: str, device: str | None, preset: str | None = None, **overrides) -> FinetuneConfig:

@@ -7,6 +7,7 @@ DISTRACTORS = 4  # --context relevant: other documents per item, by default
 SCORINGS = ("likelihood", "generate", "choice")  # of the options, free answers judged by the oracle, one letter
 SHAPES = ("documents", "independent", "cumulative")  # the training text, as fine-tuning sees it
 METHODS = ("lora", "full")
+LR_SCHEDULES = ("constant", "linear")  # after the warm-up: the learning rate held, or decayed linearly to 0
 PRESETS = {  # fine-tuning defaults by device; the paper used batch 8-16, lr 3e-4, 200-1000 steps (larger model)
     "cpu": {"method": "lora", "steps": 100, "batch_size": 8, "learning_rate": 1e-3},
     "gpu": {"method": "full", "steps": 500, "batch_size": 16, "learning_rate": 1e-4},

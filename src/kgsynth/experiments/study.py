@@ -38,7 +38,7 @@ from .context import ContextSpec
 from .cost import Estimate
 from .evaluate import EvalConfig, Evaluator, corpus_prefix, describe_usage
 from .finetune import finetune, preset_config, training_examples
-from .options import AUGMENTED, DISTRACTORS, STRATEGIES
+from .options import AUGMENTED, DISTRACTORS, LR_SCHEDULES, STRATEGIES
 from .options import STUDY_REGIMES as REGIMES
 from .recall import training_recall
 from .report import MARKER as REPORT
@@ -58,7 +58,8 @@ LAB_EXPOSURES, QUICK_LAB_EXPOSURES = 12, 15
 QUICK_LAB_REGIMES = ("baseline", "icl", "ft", "aug-ft-local", "oracle-ft")
 RUNTIME = ("out", "regimes", "device", "model_options")  # settings a rerun may change
 LATER = {"context": "corpus", "distractors": DISTRACTORS, "epochs": None, "metatrain": False,  # added later: left out
-         "metatrain_steps": None, "world_settings": {}}  # of the identity at these values, so older studies resume
+         "metatrain_steps": None, "world_settings": {},  # of the identity at these values, so older studies resume
+         "lr_schedule": "constant"}
 ENTRIES = ("study.json", "data", "report", "oracle-augmentations.jsonl",  # a study directory's, besides run.json
            "metatrain", "training-recall.json",
            *(f"{step}-{name}" for name in REGIMES for step in ("eval", "finetune", "tuning")),
@@ -83,6 +84,7 @@ class StudyConfig:
     context: str | None = None  # icl: corpus, or per item its own documents among distractors (--metatrain's default)
     distractors: int = DISTRACTORS
     epochs: float | None = None  # fine-tuning length in passes over each regime's training text (else: steps)
+    lr_schedule: str = "constant"  # fine-tuning's learning rate after the warm-up: held, or decayed linearly
     metatrain: bool = False  # first meta-train the local model on other worlds of the ontology, then study it
     metatrain_steps: int | None = None  # quick: 60
     world_settings: dict = field(default_factory=dict)  # the test world's setting overrides, as synth takes them
@@ -96,6 +98,10 @@ class StudyConfig:
         ContextSpec("icl", self.context or "corpus", None, self.distractors).validate()
         if self.epochs is not None and not self.epochs > 0:
             raise KgsynthError(f"--epochs must be positive, got {self.epochs}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise KgsynthError(f"unknown learning-rate schedule {self.lr_schedule!r}: use {' or '.join(LR_SCHEDULES)}")
+        if self.gemini and self.lr_schedule != "constant":
+            raise KgsynthError("--lr-schedule is for local fine-tunes: Gemini tuning sets its own")
         if self.metatrain and self.gemini:
             raise KgsynthError("--metatrain trains a local model: use --model local or local:PATH")
 
@@ -250,7 +256,8 @@ class Study:
     def finetune_config(self, extra: list[Path]):
         """The preset, fine-tuning for --steps, or for --epochs passes over this regime's training text."""
         settings = preset_config(str(self.data), self.model_spec, self.config.device, steps=self.config.steps,
-                                 seed=self.config.seed, extra=[str(p) for p in extra])
+                                 seed=self.config.seed, extra=[str(p) for p in extra],
+                                 lr_schedule=self.config.lr_schedule)
         if self.config.metatrain:  # the lab: an augmentation is seen as often as each fact it restates
             settings.extra_repeats = self.fact_repeats
         if self.config.epochs:
