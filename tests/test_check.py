@@ -73,6 +73,15 @@ def test_derivation_shows_premises_as_written() -> None:
     assert sorted(judgement.to_json(grammar)["premise_sentences"]) == ["Every wumpus is sour.", "Max is not sour."]
 
 
+def test_explanation_names_the_derivation_and_its_premises_as_written() -> None:
+    grammar, [entailed, unknown] = check_premises(["Max is not sour.", "Every wumpus is sour."],
+                                                  ["Max is not a wumpus.", "Max is a fox."])
+    lines = entailed.explanation(grammar)
+    assert lines[0] == f"  by categorical ({entailed.derivation.hops} hop{'s' if entailed.derivation.hops != 1 else ''}) from:"
+    assert sorted(lines[1:]) == ["    Every wumpus is sour.", "    Max is not sour."]
+    assert unknown.verdict == UNKNOWN and unknown.explanation(grammar) == []
+
+
 def test_ambiguous_premise_is_a_clear_error() -> None:
     with pytest.raises(KgsynthError, match="ambiguous sentence 'All foxes are animals.'"):
         check_premises(["Every fox is a dog.", "Every foxe is a cat.", "All foxes are animals."], ["Every fox is a dog."])

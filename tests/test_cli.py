@@ -348,16 +348,19 @@ def test_model_commands_check_out_before_loading_a_model(command, synthesized, t
     assert (tmp_path / "file").read_text() == "keep me\n" and [p.name for p in foreign.iterdir()] == ["notes.txt"]
 
 
-def test_finetune_on_gemini_refuses_the_local_training_settings(synthesized, tmp_path, capsys):
-    """--lr, --lr-schedule, --steps... set a local fine-tune; Gemini's tuning used to ignore them silently."""
+def test_finetune_refuses_the_other_backends_training_settings(synthesized, tmp_path, capsys):
+    """--lr, --lr-schedule, --steps... set a local fine-tune, --epochs a Gemini tuning job: each was
+    ignored silently by the other."""
     from helpers import write_synth
 
     from kgsynth import cli as kgsynth_cli
 
     data = write_synth(synthesized("simple_reversals"), tmp_path / "data")
-    status = kgsynth_cli.main(["finetune", "--model", "gemini:gemini-2.5-flash", "--data", str(data), "--out",
-                               str(tmp_path / "run"), "--lr", "1e-3", "--lr-schedule", "linear"])
-    err = capsys.readouterr().err
-    assert status == 2 and err.strip() == "kgsynth: error: --lr, --lr-schedule: for local models; Gemini tuning sets " \
-                                          "its own (--epochs)", err
+    for model, extra, message in (("gemini:gemini-2.5-flash", ["--lr", "1e-3", "--lr-schedule", "linear"],
+                                   "--lr, --lr-schedule: for local models only"),
+                                  ("local", ["--epochs", "2"], "--epochs: for gemini models only")):
+        status = kgsynth_cli.main(["finetune", "--model", model, "--data", str(data), "--out", str(tmp_path / "run"),
+                                   *extra])
+        err = capsys.readouterr().err
+        assert status == 2 and err.strip() == f"kgsynth: error: {message}", err
     assert not (tmp_path / "run").exists()

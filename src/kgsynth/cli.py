@@ -147,8 +147,7 @@ def add_model_commands(commands) -> None:
     tune.add_argument("--steps", type=int)
     tune.add_argument("--batch-size", type=int)
     tune.add_argument("--lr", type=float, help="learning rate")
-    tune.add_argument("--lr-schedule", choices=LR_SCHEDULES,
-                      help="after the warm-up: hold the learning rate, or decay it linearly to 0 (default constant)")
+    tune.add_argument("--lr-schedule", choices=LR_SCHEDULES, help="after the warm-up: held (default) or linearly to 0")
     tune.add_argument("--seed", type=int, default=0)
     tune.add_argument("--extra", action="append", default=[], help="another train.jsonl-shaped file (repeatable)")
     tune.add_argument("--gcs-uri", help="gemini: gs:// address of the uploaded tuning.jsonl; starts a tuning job")
@@ -195,7 +194,7 @@ def run_stats(args: argparse.Namespace) -> None:
 def run_check(args: argparse.Namespace) -> None:
     import json
 
-    from .text.check import check_kb, check_premises, describe
+    from .text.check import check_kb, check_premises
 
     if args.premise:
         grammar, judgements = check_premises(args.premise, args.claims)
@@ -212,23 +211,8 @@ def run_check(args: argparse.Namespace) -> None:
             continue
         colour = {"entailed": "green", "contradicted": "red"}.get(judgement.verdict, "yellow")
         out.print(f"[bold {colour}]{judgement.verdict}[/]  {judgement.claim}")
-        if judgement.conflict is not None:
-            out.print(f"  conflicts with: {describe(grammar, judgement.conflict)}")
-        if judgement.derivation is not None:
-            show_derivation(out, grammar, judgement.derivation)
-
-
-def show_derivation(out: Console, grammar, derivation) -> None:
-    from .logic.closure import ASSERTED
-    from .text.check import describe
-
-    if derivation.rule == ASSERTED or not derivation.premises:
-        out.print("  asserted: one of the knowledge base's own facts")
-        return
-    hops = derivation.hops
-    out.print(f"  by {derivation.rule} ({hops} hop{'s' if hops != 1 else ''}) from:")
-    for premise in derivation.premises:
-        out.print(f"    {describe(grammar, premise)}")
+        for line in judgement.explanation(grammar):
+            out.print(line)
 
 
 def run_eval(args: argparse.Namespace) -> None:
@@ -286,15 +270,13 @@ def open_model(args: argparse.Namespace):
 
 
 def run_finetune(args: argparse.Namespace) -> None:
-    if args.model.startswith("gemini:"):
-        local = [f"--{name.replace('_', '-')}" for name in ("preset", "method", "steps", "batch_size", "lr", "lr_schedule")
-                 if getattr(args, name) is not None]
-        if local:
-            raise KgsynthError(f"{', '.join(local)}: for local models; Gemini tuning sets its own (--epochs)")
-        run_finetune_gemini(args)
-        return
-    if args.gcs_uri:
-        raise KgsynthError("--gcs-uri is for gemini models; local models fine-tune here")
+    gemini = args.model.startswith("gemini:")
+    other = ("preset", "method", "steps", "batch_size", "lr", "lr_schedule") if gemini else ("gcs_uri", "epochs")
+    misplaced = [f"--{name.replace('_', '-')}" for name in other if getattr(args, name) is not None]
+    if misplaced:
+        raise KgsynthError(f"{', '.join(misplaced)}: for {'local' if gemini else 'gemini'} models only")
+    if gemini:
+        return run_finetune_gemini(args)
     from .experiments.finetune import finetune, finetune_run, preset_config
 
     config = preset_config(args.data, args.model, args.device, args.preset, shape=args.shape, method=args.method,

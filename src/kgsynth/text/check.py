@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import KgsynthError
 from ..logic import categorical
-from ..logic.closure import Derivation
+from ..logic.closure import ASSERTED, Derivation
 from ..logic.oracle import CONTRADICTED, ENTAILED, UNKNOWN, Oracle
 from ..logic.statement import Statement
 from .grammar import Grammar
@@ -41,6 +41,17 @@ class Judgement:
             "premise_sentences": [describe(grammar, p) for p in premises],
             "conflict": describe(grammar, self.conflict) if self.conflict else None,
         }
+
+    def explanation(self, grammar: Grammar) -> list[str]:
+        """What the verdict rests on, as indented lines: the fact it conflicts with, the derivation."""
+        lines = [f"  conflicts with: {describe(grammar, self.conflict)}"] if self.conflict is not None else []
+        if self.derivation is None:
+            return lines
+        if self.derivation.rule == ASSERTED or not self.derivation.premises:
+            return [*lines, "  asserted: one of the knowledge base's own facts"]
+        hops = self.derivation.hops
+        return [*lines, f"  by {self.derivation.rule} ({hops} hop{'s' if hops != 1 else ''}) from:",
+                *(f"    {describe(grammar, premise)}" for premise in self.derivation.premises)]
 
 
 def describe(grammar: Grammar, statement: Statement) -> str:
