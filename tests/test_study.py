@@ -110,7 +110,8 @@ def test_the_learning_rate_schedule_reaches_every_fine_tune_and_older_studies_ke
     model, _ = fakes
     config = dict(ontology=str(ROOT / "ontologies/syllogisms.ttl"), out=str(tmp_path / "study"), quick=True,
                   regimes=["ft", "oracle-ft"])
-    assert "lr_schedule" not in StudyConfig(**config).identity()  # a study written before resumes
+    assert "lr_schedule" not in StudyConfig(**config).resolved().identity()  # a study written before resumes
+    assert StudyConfig(**config, metatrain=True).resolved().lr_schedule == "linear"  # the lab's default
     Study(StudyConfig(**config, lr_schedule="linear"), say=lambda text: None).run()
     assert model.schedules == ["linear", "linear"]
     with pytest.raises(KgsynthError, match=r"holds another study run \(lr_schedule"):

@@ -48,8 +48,9 @@ def add_study_command(commands) -> None:
     study.add_argument("--items-per-split", type=int, help="at most this many items per split (default: all)")
     study.add_argument("--steps", type=int, help="fine-tuning steps (default: the device's preset)")
     study.add_argument("--epochs", type=float, help="fine-tune for this many passes over each regime's training text")
-    study.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant",
-                       help="fine-tuning: after the warm-up, hold the learning rate or decay it linearly to 0")
+    study.add_argument("--lr-schedule", choices=LR_SCHEDULES,
+                       help="fine-tuning: after the warm-up, hold the learning rate (the default) or decay it "
+                            "linearly to 0 (the default with --metatrain)")
     study.add_argument("--augment-sources", type=int, help="at most this many augmentation sources per strategy")
     study.add_argument("--device", help="cuda or cpu (default: cuda when present)")
     study.add_argument("--scoring", choices=SCORINGS,

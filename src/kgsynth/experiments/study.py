@@ -84,7 +84,7 @@ class StudyConfig:
     context: str | None = None  # icl: corpus, or per item its own documents among distractors (--metatrain's default)
     distractors: int = DISTRACTORS
     epochs: float | None = None  # fine-tuning length in passes over each regime's training text (else: steps)
-    lr_schedule: str = "constant"  # fine-tuning's learning rate after the warm-up: held, or decayed linearly
+    lr_schedule: str | None = None  # fine-tuning's learning rate after the warm-up: constant, or linear (the lab's)
     metatrain: bool = False  # first meta-train the local model on other worlds of the ontology, then study it
     metatrain_steps: int | None = None  # quick: 60
     world_settings: dict = field(default_factory=dict)  # the test world's setting overrides, as synth takes them
@@ -98,9 +98,9 @@ class StudyConfig:
         ContextSpec("icl", self.context or "corpus", None, self.distractors).validate()
         if self.epochs is not None and not self.epochs > 0:
             raise KgsynthError(f"--epochs must be positive, got {self.epochs}")
-        if self.lr_schedule not in LR_SCHEDULES:
+        if self.lr_schedule not in (None, *LR_SCHEDULES):
             raise KgsynthError(f"unknown learning-rate schedule {self.lr_schedule!r}: use {' or '.join(LR_SCHEDULES)}")
-        if self.gemini and self.lr_schedule != "constant":
+        if self.gemini and self.lr_schedule not in (None, "constant"):
             raise KgsynthError("--lr-schedule is for local fine-tunes: Gemini tuning sets its own")
         if self.metatrain and self.gemini:
             raise KgsynthError("--metatrain trains a local model: use --model local or local:PATH")
@@ -125,6 +125,8 @@ class StudyConfig:
             self.regimes = list(QUICK_LAB_REGIMES if self.quick and self.metatrain else REGIMES)
         if self.context is None:
             self.context = "relevant" if self.metatrain else "corpus"
+        if self.lr_schedule is None:  # the lab's long fine-tunes end at a low rate (chosen on validation worlds)
+            self.lr_schedule = "linear" if self.metatrain else "constant"
         return self
 
     def identity(self) -> dict:
