@@ -23,6 +23,7 @@ import json
 from pathlib import Path
 
 from kgsynth.data.dataset import create_dataset, read_items
+from kgsynth.files import read_jsonl
 
 
 def form(option: str) -> str:
@@ -44,14 +45,16 @@ def best_form(items: list) -> tuple[str, float]:
     return max(((f, form_accuracy(items, f)) for f in forms), key=lambda pair: pair[1])
 
 
-def chosen_forms(run: Path, regime: str, items: list) -> tuple[collections.Counter, int] | None:
+def correct_forms(items: list) -> dict:
+    return dict(collections.Counter(form(item.options[item.answer]) for item in items))
+
+
+def chosen_forms(run: Path, regime: str, by_id: dict) -> tuple[collections.Counter, int] | None:
     results = run / f"eval-{regime}" / "results.jsonl"
     if not results.is_file():
         return None
-    by_id = {item.id: item for item in items}
     chosen, right = collections.Counter(), 0
-    for line in results.read_text().splitlines():
-        record = json.loads(line)
+    for record in read_jsonl(results):
         chosen[form(by_id[record["id"]].options[record["chosen"]])] += 1
         right += record["correct"]
     return chosen, right
@@ -70,14 +73,15 @@ def main() -> None:
                   for item in create_dataset(config["ontology"], seed, **config["world_settings"]).items["syllogism"]]
     prior, on_validation = best_form(validation)
     print(f"validation worlds (seeds {seeds}): {len(validation)} items, correct forms "
-          f"{dict(collections.Counter(form(i.options[i.answer]) for i in validation))}; the best single form: "
+          f"{correct_forms(validation)}; the best single form: "
           f"{prior!r}, {on_validation:.2f}")
     items = read_items(args.run / "data", "syllogism")
     chance = sum(1 / len(item.options) for item in items) / len(items)
-    print(f"test world: {len(items)} items, correct forms {dict(collections.Counter(form(i.options[i.answer]) for i in items))}; "
+    print(f"test world: {len(items)} items, correct forms {correct_forms(items)}; "
           f"chance {chance:.2f}, form prior ({prior!r}) {form_accuracy(items, prior):.2f}")
+    by_id = {item.id: item for item in items}
     for regime in ("baseline", "icl", "ft", "aug-ft-local", "aug-ft-global", "aug-ft-verified", "oracle-ft"):
-        found = chosen_forms(args.run, regime, items)
+        found = chosen_forms(args.run, regime, by_id)
         if found:
             chosen, right = found
             print(f"{regime:>16}: {right}/{len(items)} = {right / len(items):.2f}; chose {dict(chosen)}")

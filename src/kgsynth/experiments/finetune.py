@@ -52,8 +52,7 @@ class FinetuneConfig:
             raise KgsynthError(f"unknown shape {self.shape!r}: use one of {', '.join(SHAPES)}")
         if self.method not in METHODS:
             raise KgsynthError(f"unknown method {self.method!r}: use lora or full")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise KgsynthError(f"unknown learning-rate schedule {self.lr_schedule!r}: use {' or '.join(LR_SCHEDULES)}")
+        check_lr_schedule(self.lr_schedule)
         for name in ("steps", "batch_size", "max_length", "lora_rank", "checkpoint_every", "extra_repeats"):
             if getattr(self, name) < 1:
                 raise KgsynthError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
@@ -71,6 +70,11 @@ class FinetuneConfig:
     def inputs(self) -> dict[str, Path]:
         """The files training reads (their hashes are checked when a run resumes)."""
         return {"train.jsonl": Path(self.data) / "train.jsonl", **{f"extra:{e}": Path(e) for e in self.extra}}
+
+
+def check_lr_schedule(schedule: str) -> None:
+    if schedule not in LR_SCHEDULES:
+        raise KgsynthError(f"unknown learning-rate schedule {schedule!r}: use {' or '.join(LR_SCHEDULES)}")
 
 
 def training_examples(config: FinetuneConfig) -> list[tuple[str, str]]:
