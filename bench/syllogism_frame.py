@@ -2,8 +2,9 @@
 
 Scores a study's syllogism items twice with each fine-tuned regime's model: as `eval` does
 (the option after the item's prompt, "The relationships between X and Y are:"), and bare
-(the option alone, as the fine-tune saw the oracle's sentences), and prints the accuracy of
-each by the form of the correct conclusion.
+(the option alone), and prints the accuracy of each by the form of the correct conclusion.
+A model that picks the conclusions bare but not framed knows them, and the frame decides its
+answer instead (bench/lab/syllogisms-notes.md: why oracle-ft now trains them framed).
 
     python bench/syllogism_frame.py RUN [--regime oracle-ft --regime ft]
 
