@@ -7,7 +7,6 @@ oracle-augmented ceiling."""
 from __future__ import annotations
 
 import json
-import random
 import re
 import time
 from pathlib import Path
@@ -25,7 +24,6 @@ from kgsynth.experiments.augment import (
     kept_records,
     load_prompt,
     load_records,
-    oracle_augmentations,
     select_sources,
     split_candidates,
 )
@@ -49,16 +47,6 @@ def sr(synthesized, tmp_path_factory):
 @pytest.fixture(scope="module")
 def ss(synthesized, tmp_path_factory):
     return load_dataset(write_synth(synthesized("semantic_structure"), tmp_path_factory.mktemp("aug") / "ss"))
-
-
-@pytest.fixture(scope="module")
-def syl(synthesized, tmp_path_factory):
-    return load_dataset(write_synth(synthesized("syllogisms"), tmp_path_factory.mktemp("aug") / "syl"))
-
-
-@pytest.fixture(scope="module")
-def syl_judge(syl):
-    return AugmentationJudge(syl)
 
 
 @pytest.fixture(scope="module")
@@ -526,53 +514,3 @@ def test_braces_in_the_text_are_left_alone(sr, tmp_path):
     model = FakeModel(lambda prompt: "")
     augmenter = Augmenter(model, config(sr, limit=1, prompt_file=str(path)), tmp_path / "run")
     assert augmenter.prompt(Source("x", "a {document} b")) == "{corpus} stays. Sentence: a {document} b\n"
-
-
-# --- the oracle-augmented ceiling -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("family", ["sr", "ss", "syl"])
-def test_oracle_augmentations_parse_back_entailed(family, request):
-    dataset, judge = request.getfixturevalue(family), request.getfixturevalue(f"{family}_judge")
-    records = oracle_augmentations(dataset)
-    assert records and all(r["shape"] == "independent" and r["doc_id"] == "augment" for r in records)
-    assert len({r["id"] for r in records}) == len(records)
-    sample = records if len(records) <= 300 else random.Random(0).sample(records, 300)
-    statements = set()
-    for record in sample:
-        statement, verdict, _, _ = judge.classify(without_frame(record["text"]))
-        assert verdict == "entailed", record["text"]
-        statements.add(statement)
-    assert len(statements) == len(sample)  # one sentence per statement
-    answers = judge.answer_set
-    first = {r["text"] for r in records[: len(answers)]}
-    assert first == {answer_text(dataset, s) for s in answers}  # the items' answers come first
-    limited = oracle_augmentations(dataset, limit=7)
-    assert limited == records[:7]
-
-
-def answer_text(dataset, statement) -> str:
-    """How the oracle's ceiling writes an answer: a syllogism as its item's whole text (the
-    question frame, then the conclusion), else in the plain style."""
-    if dataset.splits() == ["syllogism"]:
-        return next(i.answer_text for i in dataset.items["syllogism"] if i.answer_statement == statement)
-    return dataset.naming.grammar.render(statement, "plain")
-
-
-def without_frame(text: str) -> str:
-    """The sentence after a question frame ("The relationships between X and Y are: ...")."""
-    return text.split(": ", 1)[1] if text.startswith("The relationships between ") else text
-
-
-def test_oracle_ceiling_writes_the_syllogism_conclusions_inside_their_items_frame(syl):
-    texts = [r["text"] for r in oracle_augmentations(syl)]
-    items = syl.items["syllogism"]
-    assert {i.answer_statement.form for i in items} == {Form.ALL, Form.SOME, Form.NO}
-    for item in items:
-        frame, conclusion = item.prompt, item.options[item.answer]
-        assert frame.startswith("The relationships between ") and frame.endswith(":")
-        assert frame + conclusion in texts  # "The relationships between X and Y are: All X are Y."
-        assert conclusion.strip() not in texts  # not bare
-        assert syl.grammar.render(item.answer_statement, "plain") not in texts  # nor "Xs are Ys."
-    framed = [t for t in texts if t.startswith("The relationships between ")]
-    assert len(framed) == len({i.answer_statement for i in items})  # the other inferences stay plain

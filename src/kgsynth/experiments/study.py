@@ -33,13 +33,14 @@ from ..files import read_json, write_json
 from ..models import load_model
 from ..resources import ontology_path
 from .audit import answer_verdicts, trained_statements
-from .augment import AugmentConfig, Augmenter, kept_records, oracle_augmentations, write_train
+from .augment import AugmentConfig, Augmenter, kept_records, write_train
 from .context import ContextSpec
 from .cost import Estimate
 from .evaluate import EvalConfig, Evaluator, corpus_prefix, describe_usage
 from .finetune import check_lr_schedule, finetune, preset_config, training_examples
 from .options import AUGMENTED, DISTRACTORS, STRATEGIES
 from .options import STUDY_REGIMES as REGIMES
+from .oracle_ceiling import oracle_augmentations
 from .recall import training_recall
 from .report import MARKER as REPORT
 from .report import write_report

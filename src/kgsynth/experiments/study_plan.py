@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 
-from .augment import oracle_augmentations, select_sources
+from .augment import select_sources
 from .evaluate import select_items
 from .options import AUGMENTED
+from .oracle_ceiling import oracle_augmentations
 from .timing import Plan, checkpoint_millions, on_gpu
 
 SENTENCES_PER_SOURCE = {"local": 2, "global": 1}
