@@ -379,3 +379,9 @@ def write_synth(synth: Synth, directory: Path) -> Path:
                         dataset_files(synth.naming, synth.corpus.documents, synth.items))
     OutputDir(directory).write(files)
     return directory
+
+
+def without_frame(text: str) -> str:
+    """The sentence of an oracle-ft text: what follows a syllogism item's question frame
+    ("The relationships between X and Y are: All X are Y."), or the whole text."""
+    return text.split(": ", 1)[1] if text.startswith("The relationships between ") else text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from helpers import write_synth
+from helpers import without_frame, write_synth
 
 from kgsynth.data.dataset import load_dataset
 from kgsynth.experiments.audit import AugmentationJudge
@@ -34,10 +34,6 @@ def answer_text(dataset, statement) -> str:
     if dataset.splits() == ["syllogism"]:
         return next(i.answer_text for i in dataset.items["syllogism"] if i.answer_statement == statement)
     return dataset.naming.grammar.render(statement, "plain")
-
-
-def without_frame(text: str) -> str:
-    return text.split(": ", 1)[1] if text.startswith(FRAME) else text
 
 
 @pytest.mark.parametrize("family", ["simple_reversals", "semantic_structure", "syllogisms"])
