@@ -381,7 +381,10 @@ def write_synth(synth: Synth, directory: Path) -> Path:
     return directory
 
 
+SYLLOGISM_FRAME = "The relationships between "  # how a syllogism item's prompt begins
+
+
 def without_frame(text: str) -> str:
     """The sentence of an oracle-ft text: what follows a syllogism item's question frame
     ("The relationships between X and Y are: All X are Y."), or the whole text."""
-    return text.split(": ", 1)[1] if text.startswith("The relationships between ") else text
+    return text.split(": ", 1)[1] if text.startswith(SYLLOGISM_FRAME) else text

@@ -5,14 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from helpers import SYLLOGISM_FRAME as FRAME
 from helpers import without_frame, write_synth
 
 from kgsynth.data.dataset import load_dataset
 from kgsynth.experiments.audit import AugmentationJudge
 from kgsynth.experiments.oracle_ceiling import oracle_augmentations
 from kgsynth.logic.statement import Form
-
-FRAME = "The relationships between "  # how a syllogism item's prompt begins
 
 
 @pytest.fixture(scope="module")

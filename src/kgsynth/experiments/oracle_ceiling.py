@@ -9,6 +9,7 @@ from collections import defaultdict
 from ..data.dataset import Dataset
 from ..errors import KgsynthError
 from ..logic.statement import ISA, Statement
+from ..text.grammar import Grammar
 from .audit import answer_statements, trained_statements
 from .augment import augmentation_records
 
@@ -72,7 +73,7 @@ def answer_wording(dataset: Dataset) -> dict[Statement, str]:
     return wording
 
 
-def reads_as(grammar, sentence: str, statement: Statement) -> bool:
+def reads_as(grammar: Grammar, sentence: str, statement: Statement) -> bool:
     try:
         return statement in grammar.readings(sentence)
     except KgsynthError:
